@@ -10,7 +10,7 @@
  *       One openat(PATH) (PATH need not exist; a failed open is an event
  *       too), then polls OUTFILE every 1 ms until a complete line contains
  *       the last component of PATH. Prints: latency_us=X, or latency_us=timeout
- *   workload attach PREFIX OUTFILE T0 [TIMEOUT_MS]
+ *   workload attach PREFIX OUTFILE T0 [TIMEOUT_MS [PID]]
  *       Start-up detection. Every 1 ms opens PREFIX<k> (k = 0, 1, ...) and
  *       polls OUTFILE for the last component of PREFIX followed by digits.
  *       The smallest k seen is the first open made after the tracer was
@@ -19,9 +19,12 @@
  *       tracer was started, as "SECONDS.MICROSECONDS" (bash $EPOCHREALTIME).
  *       Prints: attach_ms=X visible_ms=Y probe=K probes=P
  *       (attach_ms: T0 to probe K; visible_ms: T0 to the line appearing)
- *   workload wait OUTFILE TOKEN T0 [TIMEOUT_MS]
+ *   workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]
  *       Polls OUTFILE every 1 ms until a complete line contains TOKEN.
  *       Prints: visible_ms=Y
+ *
+ * attach and wait give up early (printing "died") when process PID, the
+ * tracer, has exited.
  *
  * Exit status: 0 ok, 1 failure or timeout, 2 usage error.
  */
@@ -153,6 +156,28 @@ static ssize_t scan_new(struct scanner *sc)
 	return (ssize_t)len;
 }
 
+/* Has process pid exited (gone, or a zombie not yet reaped)? */
+static int exited(uint64_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%llu/stat", (unsigned long long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
 static void do_open(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -171,12 +196,6 @@ static int cmd_run(int argc, char **argv)
 	    (argc == 3 && parse_u64(argv[2], &rate)))
 		return -1;
 	path = argv[0];
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "workload: open %s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	close(fd);
 	if (rate)
 		interval = 1000000000ULL / rate;
 
@@ -245,15 +264,16 @@ fail:
 static int cmd_attach(int argc, char **argv)
 {
 	struct scanner sc = { .fd = -1 };
-	uint64_t timeout_ms = 30000, t0_real, start, deadline, k, now;
+	uint64_t timeout_ms = 30000, t0_real, start, deadline, k, now, pid = 0;
 	uint64_t *issued = NULL;	/* CLOCK_REALTIME of each probe */
 	size_t cap = 0;
 	const char *token;
 	char path[4096];
 	size_t toklen;
 
-	if (argc < 3 || argc > 4 || parse_t0(argv[2], &t0_real) ||
-	    (argc == 4 && parse_u64(argv[3], &timeout_ms)))
+	if (argc < 3 || argc > 5 || parse_t0(argv[2], &t0_real) ||
+	    (argc >= 4 && parse_u64(argv[3], &timeout_ms)) ||
+	    (argc == 5 && parse_u64(argv[4], &pid)))
 		return -1;
 	sc.path = argv[1];
 	token = base_name(argv[0]);
@@ -308,6 +328,11 @@ static int cmd_attach(int argc, char **argv)
 		now = now_ns(CLOCK_MONOTONIC);
 		if (now >= deadline)
 			break;
+		if (k % 50 == 49 && exited(pid)) {
+			free(issued);
+			printf("attach_ms=died\n");
+			return 1;
+		}
 		sleep_until(now + POLL_NS);
 	}
 	free(issued);
@@ -318,14 +343,15 @@ static int cmd_attach(int argc, char **argv)
 static int cmd_wait(int argc, char **argv)
 {
 	struct scanner sc = { .fd = -1 };
-	uint64_t timeout_ms = 30000, t0_real, start, now;
+	uint64_t timeout_ms = 30000, t0_real, start, now, pid = 0, iter;
 
-	if (argc < 3 || argc > 4 || parse_t0(argv[2], &t0_real) ||
-	    (argc == 4 && parse_u64(argv[3], &timeout_ms)))
+	if (argc < 3 || argc > 5 || parse_t0(argv[2], &t0_real) ||
+	    (argc >= 4 && parse_u64(argv[3], &timeout_ms)) ||
+	    (argc == 5 && parse_u64(argv[4], &pid)))
 		return -1;
 	sc.path = argv[0];
 	start = now_ns(CLOCK_MONOTONIC);
-	for (;;) {
+	for (iter = 0;; iter++) {
 		ssize_t n = scan_new(&sc);
 
 		if (n < 0) {
@@ -340,6 +366,10 @@ static int cmd_wait(int argc, char **argv)
 		now = now_ns(CLOCK_MONOTONIC);
 		if (now - start >= timeout_ms * 1000000ULL)
 			break;
+		if (iter % 50 == 49 && exited(pid)) {
+			printf("visible_ms=died\n");
+			return 1;
+		}
 		sleep_until(now + POLL_NS);
 	}
 	printf("visible_ms=timeout\n");
@@ -351,8 +381,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: workload run PATH N [RATE]\n"
 		"       workload lone PATH OUTFILE [TIMEOUT_MS]\n"
-		"       workload attach PREFIX OUTFILE T0 [TIMEOUT_MS]\n"
-		"       workload wait OUTFILE TOKEN T0 [TIMEOUT_MS]\n");
+		"       workload attach PREFIX OUTFILE T0 [TIMEOUT_MS [PID]]\n"
+		"       workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]\n");
 }
 
 int main(int argc, char **argv)

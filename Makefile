@@ -1,0 +1,180 @@
+# loupe: one build for every tool.
+#
+#   make            build every tool into build/
+#   make deps       install the Debian packages needed to build and test
+#   make check      build, then run unit, integration and sanitizer tests
+#   make V=1        show the commands
+#   make SANITIZE=1 user space built with ASan+UBSan (into build-asan/)
+#   make STATIC=1   link every tool statically
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# vmlinux.h is generated from $(VMLINUX_BTF) (default: the running kernel's
+# BTF); point VMLINUX_BTF at another BTF file, or VMLINUX_H at a header.
+
+TOOLS      := opensnoop
+VERSION    := 0.1.0
+
+ifeq ($(SANITIZE),1)
+BUILD      ?= build-asan
+else
+BUILD      ?= build
+endif
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+
+CC         ?= cc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+PKG_CONFIG ?= pkg-config
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VMLINUX_H  ?= $(BUILD)/vmlinux.h
+
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.SECONDARY:
+
+# ---- dependencies --------------------------------------------------------
+DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
+DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 libbpf-tools bpftrace
+MISSING   := $(strip $(foreach t,$(CLANG) $(BPFTOOL) $(PKG_CONFIG),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
+ifeq ($(MISSING),)
+MISSING   := $(if $(shell $(PKG_CONFIG) --exists libbpf libelf zlib 2>/dev/null && echo ok),,libbpf-dev/libelf-dev/zlib1g-dev)
+endif
+
+LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+ifeq ($(STATIC),1)
+LIBBPF_LIBS   := -static $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+else
+LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+endif
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Icommon -I$(BUILD) \
+	      $(LIBBPF_CFLAGS) -DLOUPE_VERSION='"$(VERSION)"' -MMD -MP
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS    += -fsanitize=address,undefined
+endif
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Ibpf -I$(BUILD) \
+	      $(LIBBPF_CFLAGS) -Wall -Werror -Wno-unused-function -MMD -MP
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(patsubst common/%.c,$(BUILD)/common/%.o,$(COMMON_SRC)) \
+	      $(BUILD)/common/names_gen.o
+LIBCOMMON  := $(BUILD)/libcommon.a
+
+BINS := $(addprefix $(BUILD)/,$(TOOLS))
+
+all: check-deps $(BINS)
+
+check-deps:
+ifneq ($(MISSING),)
+	@echo "loupe: missing build dependencies: $(MISSING) (run: make deps)" >&2; exit 1
+endif
+
+deps:
+	@command -v apt-get >/dev/null || { echo "make deps: needs apt-get (Debian)" >&2; exit 1; }
+	@if ! dpkg -s $(DEB_BUILD) $(DEB_TEST) >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $(DEB_BUILD) $(DEB_TEST); \
+	else echo "make deps: all packages present"; fi
+
+# ---- generated files ------------------------------------------------------
+$(BUILD) $(BUILD)/common $(BUILD)/tools $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+ifeq ($(VMLINUX_H),$(BUILD)/vmlinux.h)
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+endif
+
+# errno and syscall tables from the system headers (+ common/names_extra.h)
+$(BUILD)/common/names_gen.c: scripts/gen-names.sh common/names_extra.h | $(BUILD)/common
+	$(call msg,GEN,$@)
+	$(Q)CC="$(CC)" sh scripts/gen-names.sh > $@.tmp && mv $@.tmp $@
+
+# ---- user space ---------------------------------------------------------------
+$(BUILD)/common/%.o: common/%.c | $(BUILD)/common
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/common/names_gen.o: $(BUILD)/common/names_gen.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# ---- BPF objects and skeletons -------------------------------------------------
+# Every tools/<t>/*.bpf.c becomes $(BUILD)/tools/<name>.bpf.o and a skeleton
+# $(BUILD)/tools/<name>.skel.h; a tool may have more than one object.
+BPF_SRC  := $(wildcard tools/*/*.bpf.c)
+BPF_OBJ  := $(patsubst tools/%.bpf.c,$(BUILD)/tools/%.bpf.o,$(BPF_SRC))
+SKELS    := $(BPF_OBJ:.bpf.o=.skel.h)
+
+$(BUILD)/tools/%.bpf.o: tools/%.bpf.c $(VMLINUX_H) | $(BUILD)/tools
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o && \
+		$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(BUILD)/tools/%.skel.h: $(BUILD)/tools/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$(notdir $*))_bpf > $@.tmp && mv $@.tmp $@
+
+# A tool's front end depends on every skeleton of its own directory.
+define tool_rule
+$(BUILD)/tools/$(1)/$(1).o: tools/$(1)/$(1).c $(filter $(BUILD)/tools/$(1)/%,$(SKELS)) | $(BUILD)/tools
+	$$(call msg,CC,$$@)
+	$$(Q)mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) -I$(BUILD)/tools/$(1) -c $$< -o $$@
+
+$(BUILD)/$(1): $(BUILD)/tools/$(1)/$(1).o $(LIBCOMMON)
+	$$(call msg,LD,$$@)
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LIBBPF_LIBS) -o $$@
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+# ---- tests ---------------------------------------------------------------
+UNIT_SRC := $(wildcard tests/unit/*.c)
+$(BUILD)/tests/unit: $(UNIT_SRC) $(LIBCOMMON) | $(BUILD)/tests
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(UNIT_SRC) $(LIBCOMMON) $(LIBBPF_LIBS) -o $@
+
+WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/tests/%,$(wildcard tests/workloads/*.c))
+$(BUILD)/tests/%: tests/workloads/%.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+
+tests: all $(BUILD)/tests/unit $(WORKLOADS)
+
+check:
+	$(Q)tests/run
+
+bench: all
+	$(Q)$(MAKE) -C bench
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(addprefix man/man8/,$(addsuffix .8,$(TOOLS))) $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all deps check-deps check tests bench install clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

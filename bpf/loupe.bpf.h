@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every loupe BPF object includes: the filter, the loss counters and
+ * the event path. Include it once per object, after vmlinux.h.
+ *
+ * Objects that include only this (and bpf/syscall_tp.h) carry no CO-RE
+ * relocations, so libbpf does not load the kernel's BTF for them: start-up
+ * stays near 8 ms and 3 MB (DESIGN.md §10). Kernel structs belong in
+ * objects that need them (bpf/core_shims.h).
+ */
+#ifndef LOUPE_BPF_H
+#define LOUPE_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include "types.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---- filter ---------------------------------------------------------- */
+
+const volatile struct loupe_filter cfg_filter = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LOUPE_MAX_FILTER_IDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LOUPE_MAX_FILTER_IDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_tids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} filter_cgroup SEC(".maps");
+
+/* True when the current task passes every enabled filter. */
+static __always_inline bool loupe_filter_pass(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+
+	if (tgid == cfg_filter.self_tgid)
+		return false;
+	if (cfg_filter.pid_on && !bpf_map_lookup_elem(&filter_pids, &tgid))
+		return false;
+	if (cfg_filter.tid_on && !bpf_map_lookup_elem(&filter_tids, &tid))
+		return false;
+	if (cfg_filter.uid_on &&
+	    (__u32)bpf_get_current_uid_gid() != cfg_filter.uid)
+		return false;
+	if (cfg_filter.cgroup_on &&
+	    bpf_current_task_under_cgroup(&filter_cgroup, 0) != 1)
+		return false;
+	if (cfg_filter.comm_on) {
+		char comm[LOUPE_COMM_LEN];
+		__u32 n = cfg_filter.comm_len;
+		int i, j;
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (i = 0; i < LOUPE_COMM_LEN; i++) {
+			bool match = true;
+
+			if (i + n > LOUPE_COMM_LEN - 1)
+				return false;
+			for (j = 0; j < LOUPE_COMM_LEN - 1; j++) {
+				if (j >= n)
+					break;
+				if (comm[(i + j) & (LOUPE_COMM_LEN - 1)] !=
+				    cfg_filter.comm[j]) {
+					match = false;
+					break;
+				}
+			}
+			if (match)
+				return true;
+		}
+		return false;
+	}
+	return true;
+}
+
+/* ---- loss counters --------------------------------------------------- */
+
+struct loupe_stats loupe_stats = {};
+
+#define loupe_count_loss(field) __sync_fetch_and_add(&loupe_stats.field, 1)
+
+/* ---- event path ------------------------------------------------------ */
+
+/* Sized by user space before load (--buffer-size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 23);
+} events SEC(".maps");
+
+/*
+ * Adaptive wakeup (DESIGN.md §10): records are submitted without waking the
+ * reader while the buffer is lightly filled; the reader drains on its own
+ * timer (epoll timeout + consume). The one record that makes the unread data
+ * cross cfg_wakeup_bytes forces a wakeup. A plain submit is never used: it
+ * wakes only when the buffer was empty, which loses wakeups after a
+ * NO_WAKEUP record.
+ */
+const volatile __u64 cfg_wakeup_bytes = 1 << 20;
+
+static __always_inline __u64 loupe_wakeup_flags(__u64 size)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	if (avail < cfg_wakeup_bytes && avail + size >= cfg_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* Reserve a fixed-size record; a full buffer is counted as a loss. */
+static __always_inline void *loupe_reserve(__u64 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		loupe_count_loss(lost_ringbuf);
+	return e;
+}
+
+static __always_inline void loupe_submit(void *e, __u64 size)
+{
+	/* the reserved record is already counted in AVAIL_DATA */
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(e, (avail >= cfg_wakeup_bytes &&
+			       avail - size < cfg_wakeup_bytes) ?
+			      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+/* Copy a variable-length record (size <= its buffer) into the ring. */
+static __always_inline void loupe_output(void *data, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, data, size, loupe_wakeup_flags(size)))
+		loupe_count_loss(lost_ringbuf);
+}
+
+/* Per-CPU scratch space for building a variable-length record. */
+#define LOUPE_SCRATCH_SIZE 8192
+struct loupe_scratch {
+	char buf[LOUPE_SCRATCH_SIZE];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct loupe_scratch);
+} scratch SEC(".maps");
+
+static __always_inline void *loupe_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Wire types shared by every BPF object and user space: the filter
+ * configuration (in each object's .rodata) and the loss counters (in each
+ * object's .bss). Fixed-width, explicitly padded, size-asserted.
+ */
+#ifndef LOUPE_BPF_TYPES_H
+#define LOUPE_BPF_TYPES_H
+
+#define LOUPE_COMM_LEN 16
+#define LOUPE_MAX_FILTER_IDS 1024 /* entries of filter_pids / filter_tids */
+
+/* Filter applied in the kernel. A field whose *_on is 0 is a rodata
+ * constant, so the verifier removes its check entirely. */
+struct loupe_filter {
+	__u8 pid_on;    /* tgid must be in map filter_pids */
+	__u8 tid_on;    /* tid must be in map filter_tids */
+	__u8 uid_on;    /* uid must equal .uid */
+	__u8 comm_on;   /* comm must contain .comm (substring) */
+	__u8 cgroup_on; /* task must be in cgroup filter_cgroup[0] or below */
+	__u8 pad[3];
+	__u32 uid;
+	__u32 comm_len; /* strlen(.comm), 1..15 */
+	char comm[LOUPE_COMM_LEN];
+	__u32 self_tgid; /* the tracer itself: never traced */
+	__u32 pad2;
+};
+
+/* Every way an event can be lost in the kernel. User space adds each
+ * program's recursion misses (bpf_prog_info) when it reports. */
+struct loupe_stats {
+	__u64 lost_ringbuf;  /* ring buffer full: reservation failed */
+	__u64 lost_stash;    /* entry stash (tid -> args) full */
+	__u64 lost_read;     /* a kernel/user read failed where it must not */
+	__u64 pad;
+};
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct loupe_filter) == 40, "loupe_filter layout");
+_Static_assert(sizeof(struct loupe_stats) == 32, "loupe_stats layout");
+#endif
+
+#endif

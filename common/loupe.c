@@ -1,0 +1,647 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#include "loupe.h"
+
+static const char *name = "loupe";
+static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t child_exited;
+static uint64_t start_mono, wall_offset;
+static uint64_t events_out;
+static int verbose;
+static pid_t exec_child;
+static int exec_pipe = -1;
+static struct loupe_stats total;
+static uint64_t recursion_misses;
+static bool collected_any;
+
+void loupe_set_name(const char *n) { name = n; }
+const char *loupe_name(void) { return name; }
+bool loupe_exiting(void) { return exiting; }
+uint64_t loupe_events_out(void) { return events_out; }
+
+int loupe_fail(const char *step, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", name, step, strerror(err < 0 ? -err : err));
+	return 1;
+}
+
+int loupe_fail_load(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "%s: load BPF programs: %s (the kernel refused the "
+			"programs; run with -v for libbpf's and the verifier's log)\n",
+			name, strerror(-err));
+	else
+		fprintf(stderr, "%s: load BPF programs: %s (run with -v for "
+			"details)\n", name, strerror(err < 0 ? -err : err));
+	return 1;
+}
+
+int loupe_fail_attach(const struct bpf_object_skeleton *s, int err)
+{
+	int i;
+
+	for (i = 0; i < s->prog_cnt; i++) {
+		struct bpf_program *p = *s->progs[i].prog;
+
+		if (!bpf_program__autoload(p) || *s->progs[i].link)
+			continue;
+		fprintf(stderr, "%s: attach %s: %s\n", name,
+			bpf_program__section_name(p), strerror(err < 0 ? -err : err));
+		return 1;
+	}
+	return loupe_fail("attach BPF programs", err);
+}
+
+/* ---- time ------------------------------------------------------------ */
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t loupe_now_mono(void) { return clock_ns(CLOCK_MONOTONIC); }
+
+static void time_init(void)
+{
+	uint64_t best = UINT64_MAX;
+	int i;
+
+	/* realtime - monotonic, from the tightest of a few samples */
+	for (i = 0; i < 5; i++) {
+		uint64_t m1 = clock_ns(CLOCK_MONOTONIC);
+		uint64_t r = clock_ns(CLOCK_REALTIME);
+		uint64_t m2 = clock_ns(CLOCK_MONOTONIC);
+
+		if (m2 - m1 < best) {
+			best = m2 - m1;
+			wall_offset = r - (m1 + (m2 - m1) / 2);
+		}
+	}
+	start_mono = clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t loupe_wall_ns(uint64_t mono_ns) { return mono_ns + wall_offset; }
+
+double loupe_elapsed_s(uint64_t mono_ns)
+{
+	return mono_ns < start_mono ? 0.0 : (double)(mono_ns - start_mono) / 1e9;
+}
+
+/* ---- start-up -------------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+	if (sig == SIGCHLD) {
+		child_exited = 1;
+		return;
+	}
+	exiting = 1;
+	/* a second Ctrl-C or SIGTERM kills at once */
+	signal(sig, SIG_DFL);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && verbose < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+/* CapEff has the bit? (no libcap needed) */
+static bool has_cap(int cap)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return geteuid() == 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff & (1ULL << cap);
+}
+
+static void start_exec_child(struct loupe_opts *o)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC)) {
+		loupe_fail("--exec: pipe", -errno);
+		exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		loupe_fail("--exec: fork", -errno);
+		exit(1);
+	}
+	if (pid == 0) {
+		char c;
+
+		close(fds[1]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		/* wait until the tracer is attached; EOF means it gave up */
+		if (read(fds[0], &c, 1) != 1)
+			_exit(127);
+		close(fds[0]);
+		/* its output must not mix with the tracer's stdout data */
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(o->exec_argv[0], o->exec_argv);
+		fprintf(stderr, "%s: --exec %s: %s\n", name, o->exec_argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	exec_child = pid;
+	exec_pipe = fds[1];
+	o->pids[0] = (uint32_t)pid;
+	o->npids = 1;
+}
+
+void loupe_start(const struct loupe_tool *t, struct loupe_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	size_t i;
+
+	verbose = o->verbose;
+	libbpf_set_print(verbose ? libbpf_print : libbpf_quiet);
+
+	/* CAP_SYS_ADMIN (21), or CAP_BPF (39) with CAP_PERFMON (38); tracefs
+	 * (tracepoint ids) is root-only on most systems. */
+	if (!has_cap(21) && !(has_cap(39) && has_cap(38))) {
+		fprintf(stderr, "%s: needs root (CAP_BPF and CAP_PERFMON, or "
+			"CAP_SYS_ADMIN) to load BPF programs\n", name);
+		exit(1);
+	}
+	if (t->needs_btf && access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "%s: this kernel has no BTF (/sys/kernel/btf/vmlinux; "
+			"CONFIG_DEBUG_INFO_BTF=y is needed)\n", name);
+		exit(1);
+	}
+	for (i = 0; i < o->npids; i++)
+		if (kill((pid_t)o->pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "%s: no such process: %u\n", name, o->pids[i]);
+			exit(1);
+		}
+	for (i = 0; i < o->ntids; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/task/../../%u", o->tids[i]);
+		if (access(path, F_OK)) {
+			fprintf(stderr, "%s: no such thread: %u\n", name, o->tids[i]);
+			exit(1);
+		}
+	}
+	if (o->cgroup) {
+		struct stat st;
+
+		if (stat(o->cgroup, &st) || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "%s: --cgroup %s: %s\n", name, o->cgroup,
+				errno ? strerror(errno) : "not a directory");
+			exit(1);
+		}
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe shows as EPIPE */
+	if (o->exec_argv) {
+		struct sigaction sc = { .sa_handler = on_signal, .sa_flags = SA_NOCLDSTOP };
+
+		sigaction(SIGCHLD, &sc, NULL);
+		start_exec_child(o);
+	}
+
+	/* line-buffered on a terminal, block-buffered otherwise; flushed per
+	 * batch by the event loop */
+	if (isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	else
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+	/* kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK */
+	{
+		struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+
+		setrlimit(RLIMIT_MEMLOCK, &r);
+	}
+	time_init();
+}
+
+/* ---- configuration --------------------------------------------------- */
+
+static const struct bpf_map_skeleton *find_datasec(const struct bpf_object_skeleton *s,
+						   const char *sec)
+{
+	int i;
+
+	for (i = 0; i < s->map_cnt; i++) {
+		const char *n = bpf_map__name(*s->maps[i].map);
+		size_t ln = strlen(n), ls = strlen(sec);
+
+		/* libbpf names them "<obj prefix>.rodata" */
+		if (ln >= ls && !strcmp(n + ln - ls, sec) && s->maps[i].mmaped)
+			return &s->maps[i];
+	}
+	return NULL;
+}
+
+/* Offset of variable `var` in datasec `sec`, or -1. */
+static long var_offset(const struct bpf_object_skeleton *s, const char *sec,
+		       const char *var, size_t *size)
+{
+	struct btf *btf = bpf_object__btf(*s->obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *t;
+	int id, i;
+
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(t);
+	for (i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (!strcmp(btf__name_by_offset(btf, v->name_off), var)) {
+			*size = vs->size;
+			return vs->offset;
+		}
+	}
+	return -1;
+}
+
+static void *var_addr(const struct bpf_object_skeleton *s, const char *var,
+		      size_t *size)
+{
+	static const char *const secs[] = { ".rodata", ".bss", ".data" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		const struct bpf_map_skeleton *m = find_datasec(s, secs[i]);
+		long off;
+
+		if (!m || !*m->mmaped)
+			continue;
+		off = var_offset(s, secs[i], var, size);
+		if (off >= 0)
+			return (char *)*m->mmaped + off;
+	}
+	return NULL;
+}
+
+int loupe_set_var(struct bpf_object_skeleton *s, const char *var,
+		  const void *val, size_t size)
+{
+	size_t have = 0;
+	void *p = var_addr(s, var, &have);
+
+	if (!p)
+		return -ENOENT;
+	if (have != size)
+		return -EINVAL;
+	memcpy(p, val, size);
+	return 0;
+}
+
+void *loupe_var(const struct bpf_object_skeleton *s, const char *var)
+{
+	size_t size;
+
+	return var_addr(s, var, &size);
+}
+
+static struct bpf_map *find_map(const struct bpf_object_skeleton *s, const char *n)
+{
+	return bpf_object__find_map_by_name(*s->obj, n);
+}
+
+int loupe_configure(struct bpf_object_skeleton *s, const struct loupe_opts *o)
+{
+	struct loupe_filter f = { 0 };
+	struct bpf_map *events = find_map(s, "events");
+	int err;
+
+	f.self_tgid = (uint32_t)getpid();
+	f.pid_on = o->npids > 0;
+	f.tid_on = o->ntids > 0;
+	f.uid_on = o->uid_set;
+	f.uid = o->uid;
+	f.cgroup_on = o->cgroup != NULL;
+	if (o->name) {
+		f.comm_on = 1;
+		f.comm_len = (uint32_t)strlen(o->name);
+		memcpy(f.comm, o->name, f.comm_len);
+	}
+	err = loupe_set_var(s, "cfg_filter", &f, sizeof(f));
+	if (err && err != -ENOENT)
+		return err;
+	if (events && o->buffer_size) {
+		/* wake the reader once a quarter of the buffer is unread */
+		uint64_t wake = o->buffer_size / 4;
+
+		err = bpf_map__set_max_entries(events, (uint32_t)o->buffer_size);
+		if (err)
+			return err;
+		err = loupe_set_var(s, "cfg_wakeup_bytes", &wake, sizeof(wake));
+		if (err && err != -ENOENT)
+			return err;
+	}
+	return 0;
+}
+
+int loupe_fill_filters(struct bpf_object_skeleton *s, const struct loupe_opts *o)
+{
+	struct bpf_map *m;
+	uint8_t one = 1;
+	size_t i;
+	int err;
+
+	m = find_map(s, "filter_pids");
+	for (i = 0; m && i < o->npids; i++)
+		if ((err = bpf_map__update_elem(m, &o->pids[i], 4, &one, 1, BPF_ANY)))
+			return err;
+	m = find_map(s, "filter_tids");
+	for (i = 0; m && i < o->ntids; i++)
+		if ((err = bpf_map__update_elem(m, &o->tids[i], 4, &one, 1, BPF_ANY)))
+			return err;
+	m = find_map(s, "filter_cgroup");
+	if (m && o->cgroup) {
+		uint32_t zero = 0;
+		int fd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			return -errno;
+		err = bpf_map__update_elem(m, &zero, 4, &fd, 4, BPF_ANY);
+		close(fd);
+		if (err)
+			return err == -EBADF ? -ENOTDIR : err;
+	}
+	return 0;
+}
+
+bool loupe_tracepoint_exists(const char *category, const char *tp)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing/events",
+					      "/sys/kernel/debug/tracing/events" };
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", roots[i], category, tp);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
+bool loupe_autoload_if_exists(struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+	char cat[128], tp[256];
+
+	/* "tracepoint/<category>/<name>" or "tp/<category>/<name>" */
+	if (sscanf(sec, "%*[^/]/%127[^/]/%255s", cat, tp) != 2)
+		return true;
+	if (loupe_tracepoint_exists(cat, tp))
+		return true;
+	if (verbose)
+		fprintf(stderr, "%s: %s: no such tracepoint on this kernel, skipped\n",
+			name, sec);
+	bpf_program__set_autoload(p, false);
+	return false;
+}
+
+/* ---- event loop ------------------------------------------------------ */
+
+struct poll_ctx {
+	loupe_event_fn fn;
+	void *ctx;
+	uint64_t max;
+};
+
+static int on_record(void *c, void *data, size_t size)
+{
+	struct poll_ctx *pc = c;
+	int r;
+
+	if (pc->max && events_out >= pc->max)
+		return -ECANCELED;
+	r = pc->fn(pc->ctx, data, size);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		events_out++;
+	return 0;
+}
+
+static int flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	return errno == EPIPE ? -EPIPE : -EIO;
+}
+
+static void release_child(void)
+{
+	if (exec_pipe >= 0) {
+		if (write(exec_pipe, "x", 1) != 1)
+			fprintf(stderr, "%s: --exec: cannot start the command\n", name);
+		close(exec_pipe);
+		exec_pipe = -1;
+	}
+}
+
+int loupe_poll(struct bpf_map *events, loupe_event_fn fn, void *ctx,
+	       const struct loupe_opts *o)
+{
+	struct poll_ctx pc = { fn, ctx, o->max_events };
+	uint64_t deadline = o->duration_ns ? start_mono + o->duration_ns : 0;
+	struct ring_buffer *rb;
+	struct epoll_event ev;
+	int epfd, err = 0, n;
+
+	rb = ring_buffer__new(bpf_map__fd(events), on_record, &pc, NULL);
+	if (!rb)
+		return -errno;
+	epfd = ring_buffer__epoll_fd(rb);
+	if (flush_stdout()) /* the header */
+		goto out;
+	release_child();
+
+	while (!exiting) {
+		int timeout = 20;
+
+		if (deadline) {
+			uint64_t now = loupe_now_mono();
+
+			if (now >= deadline)
+				break;
+			if (deadline - now < 20000000ULL)
+				timeout = (int)((deadline - now) / 1000000ULL) + 1;
+		}
+		n = epoll_wait(epfd, &ev, 1, timeout);
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		/* consume whether woken or timed out: records submitted
+		 * without a wakeup are read here */
+		n = ring_buffer__consume(rb);
+		if (flush_stdout() || n == -ECANCELED)
+			break;
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (child_exited && exec_child) {
+			int status;
+
+			if (waitpid(exec_child, &status, WNOHANG) == exec_child) {
+				exec_child = 0;
+				break; /* drained below */
+			}
+			child_exited = 0;
+		}
+	}
+	/* what arrived before the stop is output, not lost */
+	if (!err && !ferror(stdout)) {
+		n = ring_buffer__consume(rb);
+		if (n < 0 && n != -ECANCELED)
+			err = n;
+		flush_stdout();
+	}
+out:
+	ring_buffer__free(rb);
+	if (exec_child) {
+		kill(exec_child, SIGTERM);
+		waitpid(exec_child, NULL, 0);
+		exec_child = 0;
+	}
+	return err;
+}
+
+bool loupe_wait_interval(const struct loupe_opts *o, uint64_t *next_ns)
+{
+	uint64_t deadline = o->duration_ns ? start_mono + o->duration_ns : 0;
+	uint64_t target;
+
+	if (!*next_ns)
+		*next_ns = start_mono;
+	*next_ns += o->interval_ns ? o->interval_ns : UINT64_MAX / 4;
+	target = *next_ns;
+	if (deadline && deadline < target)
+		target = deadline;
+	release_child();
+	while (!exiting) {
+		uint64_t now = loupe_now_mono();
+		struct timespec ts;
+
+		if (now >= target)
+			break;
+		if (child_exited && exec_child &&
+		    waitpid(exec_child, NULL, WNOHANG) == exec_child) {
+			exec_child = 0;
+			return false;
+		}
+		/* short sleeps so signals and the child are seen quickly */
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)((target - now) < 50000000ULL ? (target - now) : 50000000ULL);
+		nanosleep(&ts, NULL);
+	}
+	if (exiting)
+		return false;
+	return !(deadline && loupe_now_mono() >= deadline);
+}
+
+/* ---- losses and exit ------------------------------------------------- */
+
+void loupe_collect(const struct bpf_object_skeleton *s)
+{
+	const struct loupe_stats *st = loupe_var(s, "loupe_stats");
+	int i;
+
+	collected_any = true;
+	if (st) {
+		total.lost_ringbuf += st->lost_ringbuf;
+		total.lost_stash += st->lost_stash;
+		total.lost_read += st->lost_read;
+	}
+	for (i = 0; i < s->prog_cnt; i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(*s->progs[i].prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			recursion_misses += info.recursion_misses;
+	}
+}
+
+int loupe_finish(const struct bpf_object_skeleton *s, const struct loupe_opts *o)
+{
+	uint64_t lost;
+	bool pipe_closed = ferror(stdout) && errno == EPIPE;
+	int status = 0;
+
+	if (s)
+		loupe_collect(s);
+	lost = total.lost_ringbuf + total.lost_stash + total.lost_read + recursion_misses;
+
+	if (!ferror(stdout) && fflush(stdout) == 0 && o->json) {
+		struct jw w;
+
+		jw_begin(&w, stdout, "stats");
+		jw_kv_u64(&w, "events", events_out);
+		jw_kv_u64(&w, "lost", lost);
+		jw_kv_u64(&w, "lost_ringbuf", total.lost_ringbuf);
+		jw_kv_u64(&w, "lost_stash", total.lost_stash);
+		jw_kv_u64(&w, "lost_read", total.lost_read);
+		jw_kv_u64(&w, "recursion_misses", recursion_misses);
+		jw_end(&w);
+	}
+	if (fflush(stdout) || ferror(stdout))
+		pipe_closed = pipe_closed || errno == EPIPE;
+	if (ferror(stdout) && !pipe_closed) {
+		fprintf(stderr, "%s: writing output: %s\n", name, strerror(errno));
+		status = 1;
+	}
+	if (!o->json || lost)
+		fprintf(stderr, "%s: %llu events, %llu lost (ring buffer full %llu, "
+			"entry stash full %llu, read failed %llu, recursion %llu)\n",
+			name, (unsigned long long)events_out, (unsigned long long)lost,
+			(unsigned long long)total.lost_ringbuf,
+			(unsigned long long)total.lost_stash,
+			(unsigned long long)total.lost_read,
+			(unsigned long long)recursion_misses);
+	(void)collected_any;
+	return status;
+}

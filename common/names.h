@@ -1,0 +1,19 @@
+/* Errno and syscall names, from tables generated at build time. */
+#ifndef LOUPE_NAMES_H
+#define LOUPE_NAMES_H
+
+extern const char *const loupe_errno_table[];
+extern const unsigned loupe_errno_table_len;
+extern const char *const loupe_syscall_table[];
+extern const unsigned loupe_syscall_table_len;
+
+/* "ENOENT" for 2; NULL when the number has no name. */
+const char *errno_name(int err);
+/* 2 for "ENOENT" (or "enoent", or "2"); -EINVAL when unknown. */
+int errno_parse(const char *s);
+/* "openat" for 257; NULL when unknown. */
+const char *syscall_name(int nr);
+/* 257 for "openat"; -EINVAL when unknown. */
+int syscall_parse(const char *s);
+
+#endif

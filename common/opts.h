@@ -1,0 +1,96 @@
+/*
+ * The one option table (DESIGN.md §6). Every shared option has one letter,
+ * long name, help text and strict parser for the whole suite; a tool picks
+ * the ones it supports with a mask and adds its own options declaratively.
+ */
+#ifndef LOUPE_OPTS_H
+#define LOUPE_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum loupe_opt {
+	O_PID, O_TID, O_UID, O_NAME, O_CGROUP, O_EXEC, O_FAILED, O_TIMESTAMP,
+	O_ELAPSED, O_PRINT_UID, O_EXTENDED, O_FULL_PATH, O_JSON, O_DURATION,
+	O_INTERVAL, O_COUNT, O_BY, O_TOP, O_MAX_EVENTS, O_BUFFER_SIZE,
+	O_HEATMAP, O_SVG, O_MILLISECONDS, O_VERBOSE,
+	O__NR
+};
+#define OPT(x) (1ULL << (x))
+/* what every tool has; help and version are always there */
+#define OPTS_ALL (OPT(O_PID) | OPT(O_NAME) | OPT(O_CGROUP) | OPT(O_JSON) | \
+		  OPT(O_DURATION) | OPT(O_VERBOSE) | OPT(O_TIMESTAMP))
+#define OPTS_PER_EVENT (OPTS_ALL | OPT(O_TID) | OPT(O_UID) | OPT(O_EXEC) | \
+			OPT(O_ELAPSED) | OPT(O_PRINT_UID) | OPT(O_MAX_EVENTS) | \
+			OPT(O_BUFFER_SIZE))
+
+#define LOUPE_MAX_IDS 64
+
+/* Values of the shared options after parsing. */
+struct loupe_opts {
+	uint32_t pids[LOUPE_MAX_IDS];
+	size_t npids;
+	uint32_t tids[LOUPE_MAX_IDS];
+	size_t ntids;
+	bool uid_set;
+	uint32_t uid;
+	const char *name;         /* comm substring, 1..15 bytes */
+	const char *cgroup;       /* cgroup v2 directory */
+	char **exec_argv;         /* --exec: the command and its arguments */
+	bool failed, timestamp, elapsed, print_uid, extended, full_path, json;
+	uint64_t duration_ns;     /* 0: until interrupted */
+	uint64_t interval_ns;     /* 0: one summary at the end */
+	uint64_t interval_count;  /* 0: unlimited */
+	bool count;
+	const char *by;
+	uint64_t top;             /* 0: all rows */
+	uint64_t max_events;      /* 0: unlimited */
+	uint64_t buffer_size;     /* bytes; 0: default */
+	bool heatmap;
+	const char *svg;
+	bool milliseconds;
+	int verbose;
+};
+
+/* A tool's own option. parse() returns 0 or a negative errno; on error the
+ * common code prints "<tool>: invalid <--long> value '<arg>': <why>". */
+struct tool_opt {
+	int letter;               /* 0 for long-only */
+	const char *name;         /* long name without -- */
+	const char *arg;          /* argument name for help, NULL for a flag */
+	const char *help;
+	int (*parse)(const char *arg, void *dst); /* NULL: dst is a bool flag */
+	void *dst;
+};
+
+struct loupe_tool {
+	const char *name;
+	const char *summary;      /* one line */
+	const char *usage;        /* after the name, e.g. "[OPTIONS]" */
+	uint64_t shared;          /* OPT(...) mask of shared options */
+	const struct tool_opt *opts; /* terminated by { 0 } */
+	const char *examples;     /* lines for --help */
+	/* positional arguments (NULL: none accepted); returns 0 or -errno
+	 * after printing nothing; the caller reports usage */
+	int (*positional)(int argc, char **argv, struct loupe_opts *o);
+	/* the tool needs kernel BTF (CO-RE relocations or tp_btf) */
+	bool needs_btf;
+};
+
+/*
+ * Parse argv. Prints help (exit 0), version (exit 0) or a one-line error
+ * (exit 2) itself; returns only when the options are valid.
+ */
+void loupe_parse(const struct loupe_tool *t, int argc, char **argv,
+		 struct loupe_opts *o);
+
+/* Report a usage error and exit 2: "<tool>: <message>". */
+void loupe_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Parsers usable as tool_opt.parse. */
+int opt_parse_u64(const char *arg, void *dst);      /* uint64_t, >= 0 */
+int opt_parse_duration(const char *arg, void *dst); /* uint64_t ns */
+int opt_parse_string(const char *arg, void *dst);   /* const char *, non-empty */
+
+#endif

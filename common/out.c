@@ -1,0 +1,497 @@
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "out.h"
+
+/* ---- UTF-8 and escaping --------------------------------------------- */
+
+int utf8_seq_len(const unsigned char *s, size_t len)
+{
+	unsigned c = s[0], n, i, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return (int)n;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+static char *put_hex(char *d, unsigned char c)
+{
+	*d++ = '\\';
+	*d++ = 'x';
+	*d++ = hexd[c >> 4];
+	*d++ = hexd[c & 15];
+	return d;
+}
+
+size_t esc_text(char *dst, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	char *d = dst;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		int n;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			*d++ = (char)c;
+			i++;
+			continue;
+		}
+		switch (c) {
+		case '\\': *d++ = '\\'; *d++ = '\\'; i++; continue;
+		case '\n': *d++ = '\\'; *d++ = 'n'; i++; continue;
+		case '\t': *d++ = '\\'; *d++ = 't'; i++; continue;
+		case '\r': *d++ = '\\'; *d++ = 'r'; i++; continue;
+		}
+		n = c >= 0x80 ? utf8_seq_len(s + i, len - i) : 0;
+		/* C1 controls (U+0080..U+009F) act on terminals too */
+		if (n > 1 && !(n == 2 && c == 0xc2 && s[i + 1] < 0xa0)) {
+			memcpy(d, s + i, (size_t)n);
+			d += n;
+			i += (size_t)n;
+			continue;
+		}
+		if (n == 2) {
+			d = put_hex(d, s[i++]);
+			d = put_hex(d, s[i++]);
+			continue;
+		}
+		d = put_hex(d, c);
+		i++;
+	}
+	return (size_t)(d - dst);
+}
+
+size_t esc_json(char *dst, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	char *d = dst;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		int n;
+
+		if (c >= 0x20 && c < 0x80) {
+			if (c == '"' || c == '\\')
+				*d++ = '\\';
+			*d++ = (char)c;
+			i++;
+			continue;
+		}
+		if (c < 0x20) {
+			*d++ = '\\';
+			switch (c) {
+			case '\n': *d++ = 'n'; break;
+			case '\t': *d++ = 't'; break;
+			case '\r': *d++ = 'r'; break;
+			case '\b': *d++ = 'b'; break;
+			case '\f': *d++ = 'f'; break;
+			default:
+				*d++ = 'u'; *d++ = '0'; *d++ = '0';
+				*d++ = hexd[c >> 4]; *d++ = hexd[c & 15];
+			}
+			i++;
+			continue;
+		}
+		n = utf8_seq_len(s + i, len - i);
+		if (n) {
+			memcpy(d, s + i, (size_t)n);
+			d += n;
+			i += (size_t)n;
+		} else {
+			/* U+FFFD REPLACEMENT CHARACTER for each invalid byte */
+			*d++ = (char)0xef; *d++ = (char)0xbf; *d++ = (char)0xbd;
+			i++;
+		}
+	}
+	return (size_t)(d - dst);
+}
+
+/* ---- time ------------------------------------------------------------ */
+
+void fmt_hms(char *buf, size_t len, uint64_t ns, bool micro)
+{
+	time_t t = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	if (micro)
+		snprintf(buf, len, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, (unsigned)(ns % 1000000000ULL / 1000));
+	else
+		snprintf(buf, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void fmt_rfc3339(char *buf, size_t len, uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+	long off;
+
+	localtime_r(&t, &tm);
+	off = tm.tm_gmtoff / 60;
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06u%c%02ld:%02ld",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (unsigned)(ns % 1000000000ULL / 1000),
+		 off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60,
+		 (off < 0 ? -off : off) % 60);
+}
+
+/* ---- table rows ------------------------------------------------------ */
+
+void out_init(struct out *o, FILE *f, bool json, const struct col *cols,
+	      int ncols, uint32_t shown)
+{
+	memset(o, 0, offsetof(struct out, arena));
+	o->f = f;
+	o->json = json;
+	o->cols = cols;
+	o->ncols = ncols > OUT_MAX_COLS ? OUT_MAX_COLS : ncols;
+	o->shown = shown;
+}
+
+static int last_shown(const struct out *o)
+{
+	int i, last = -1;
+
+	for (i = 0; i < o->ncols; i++)
+		if (o->shown & OUT_BIT(i))
+			last = i;
+	return last;
+}
+
+static void put_cell(struct out *o, int i, const char *s, size_t len)
+{
+	int pad = o->cols[i].width - (int)len;
+
+	if (pad < 0 || i == last_shown(o))
+		pad = 0;
+	if (!(o->cols[i].flags & COL_LEFT))
+		for (; pad > 0; pad--)
+			fputc(' ', o->f);
+	fwrite(s, 1, len, o->f);
+	for (; pad > 0; pad--)
+		fputc(' ', o->f);
+}
+
+void out_header(struct out *o)
+{
+	int i, sep = 0;
+
+	if (o->json)
+		return;
+	for (i = 0; i < o->ncols; i++) {
+		if (!(o->shown & OUT_BIT(i)))
+			continue;
+		if (sep++)
+			fputc(' ', o->f);
+		put_cell(o, i, o->cols[i].hdr, strlen(o->cols[i].hdr));
+	}
+	fputc('\n', o->f);
+}
+
+void out_row_begin(struct out *o)
+{
+	o->set = o->is_str = 0;
+	o->used = 0;
+}
+
+static bool wanted(const struct out *o, int col)
+{
+	if (col < 0 || col >= o->ncols)
+		return false;
+	if (o->json)
+		return !(o->cols[col].flags & COL_TEXT) &&
+		       ((o->shown & OUT_BIT(col)) || (o->cols[col].flags & COL_JSON));
+	return o->shown & OUT_BIT(col);
+}
+
+static char *cell_alloc(struct out *o, size_t n)
+{
+	char *p;
+
+	if (o->used + n > sizeof(o->arena))
+		return NULL;
+	p = o->arena + o->used;
+	o->used += n;
+	return p;
+}
+
+static void set_raw(struct out *o, int col, const char *s, size_t len, bool str)
+{
+	char *p = cell_alloc(o, len);
+
+	if (!p)
+		return;
+	memcpy(p, s, len);
+	o->cell_off[col] = (uint32_t)(p - o->arena);
+	o->cell_len[col] = (uint32_t)len;
+	o->set |= OUT_BIT(col);
+	if (str)
+		o->is_str |= OUT_BIT(col);
+	else
+		o->is_str &= ~OUT_BIT(col);
+}
+
+void out_str(struct out *o, int col, const char *s, size_t len)
+{
+	char *p;
+	size_t n;
+
+	if (!wanted(o, col))
+		return;
+	if (o->json) {
+		p = cell_alloc(o, len * 6);
+		if (!p)
+			return;
+		n = esc_json(p, s, len);
+	} else {
+		p = cell_alloc(o, len * 4);
+		if (!p)
+			return;
+		n = esc_text(p, s, len);
+	}
+	o->used = (size_t)(p - o->arena) + n;
+	o->cell_off[col] = (uint32_t)(p - o->arena);
+	o->cell_len[col] = (uint32_t)n;
+	o->set |= OUT_BIT(col);
+	o->is_str |= OUT_BIT(col);
+}
+
+void out_cstr(struct out *o, int col, const char *s)
+{
+	if (wanted(o, col))
+		out_str(o, col, s, strlen(s));
+}
+
+void out_int(struct out *o, int col, int64_t v)
+{
+	char buf[24];
+	int n;
+
+	if (!wanted(o, col))
+		return;
+	n = snprintf(buf, sizeof(buf), "%" PRId64, v);
+	set_raw(o, col, buf, (size_t)n, false);
+}
+
+void out_uint(struct out *o, int col, uint64_t v)
+{
+	char buf[24];
+	int n;
+
+	if (!wanted(o, col))
+		return;
+	n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	set_raw(o, col, buf, (size_t)n, false);
+}
+
+void out_fixed(struct out *o, int col, double v, int prec)
+{
+	char buf[48];
+	int n;
+
+	if (!wanted(o, col))
+		return;
+	if (!isfinite(v))
+		v = 0;
+	n = snprintf(buf, sizeof(buf), "%.*f", prec, v);
+	set_raw(o, col, buf, (size_t)n, false);
+}
+
+void out_walltime(struct out *o, int col, uint64_t ns)
+{
+	char buf[48];
+
+	if (!wanted(o, col))
+		return;
+	if (o->json)
+		fmt_rfc3339(buf, sizeof(buf), ns);
+	else
+		fmt_hms(buf, sizeof(buf), ns, true);
+	set_raw(o, col, buf, strlen(buf), o->json);
+}
+
+void out_row_end(struct out *o, const char *json_type)
+{
+	int i, sep = 0;
+
+	if (o->json) {
+		fprintf(o->f, "{\"type\":\"%s\"", json_type);
+		for (i = 0; i < o->ncols; i++) {
+			if (!(o->set & OUT_BIT(i)))
+				continue;
+			fprintf(o->f, ",\"%s\":", o->cols[i].key);
+			if (o->is_str & OUT_BIT(i))
+				fputc('"', o->f);
+			fwrite(o->arena + o->cell_off[i], 1, o->cell_len[i], o->f);
+			if (o->is_str & OUT_BIT(i))
+				fputc('"', o->f);
+		}
+		fputs("}\n", o->f);
+		return;
+	}
+	for (i = 0; i < o->ncols; i++) {
+		if (!(o->shown & OUT_BIT(i)))
+			continue;
+		if (sep++)
+			fputc(' ', o->f);
+		if (o->set & OUT_BIT(i))
+			put_cell(o, i, o->arena + o->cell_off[i], o->cell_len[i]);
+		else
+			put_cell(o, i, "-", 1);
+	}
+	fputc('\n', o->f);
+}
+
+/* ---- JSON records ---------------------------------------------------- */
+
+/* A comma before every member but the first of its object or array. */
+static void jw_sep(struct jw *w)
+{
+	if (!w->first[w->depth])
+		fputc(',', w->f);
+	w->first[w->depth] = false;
+}
+
+/* Values in arrays are members; values after jw_key() are not. */
+static void jw_value_sep(struct jw *w)
+{
+	if (w->arrays & (1u << w->depth))
+		jw_sep(w);
+}
+
+void jw_begin(struct jw *w, FILE *f, const char *type)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->first[0] = true;
+	fputc('{', f);
+	jw_kv_str(w, "type", type);
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w);
+	fprintf(w->f, "\"%s\":", key);
+}
+
+void jw_strn(struct jw *w, const char *s, size_t len)
+{
+	char stackbuf[512], *buf = stackbuf;
+
+	jw_value_sep(w);
+	if (len * 6 > sizeof(stackbuf))
+		buf = malloc(len * 6);
+	fputc('"', w->f);
+	if (buf)
+		fwrite(buf, 1, esc_json(buf, s, len), w->f);
+	fputc('"', w->f);
+	if (buf != stackbuf)
+		free(buf);
+}
+
+void jw_str(struct jw *w, const char *s)
+{
+	jw_strn(w, s, strlen(s));
+}
+
+void jw_u64(struct jw *w, uint64_t v)
+{
+	jw_value_sep(w);
+	fprintf(w->f, "%" PRIu64, v);
+}
+
+void jw_i64(struct jw *w, int64_t v)
+{
+	jw_value_sep(w);
+	fprintf(w->f, "%" PRId64, v);
+}
+
+void jw_double(struct jw *w, double v)
+{
+	jw_value_sep(w);
+	if (!isfinite(v))
+		v = 0;
+	fprintf(w->f, "%.6g", v);
+}
+
+void jw_bool(struct jw *w, bool v)
+{
+	jw_value_sep(w);
+	fputs(v ? "true" : "false", w->f);
+}
+
+static void jw_open(struct jw *w, char c, bool array)
+{
+	jw_value_sep(w);
+	fputc(c, w->f);
+	if (w->depth + 1 >= (int)(sizeof(w->first) / sizeof(w->first[0])))
+		return; /* deeper nesting is not used by any record */
+	w->depth++;
+	w->first[w->depth] = true;
+	if (array)
+		w->arrays |= 1u << w->depth;
+	else
+		w->arrays &= ~(1u << w->depth);
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	fputc(c, w->f);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void jw_obj_begin(struct jw *w) { jw_open(w, '{', false); }
+void jw_obj_end(struct jw *w) { jw_close(w, '}'); }
+void jw_arr_begin(struct jw *w) { jw_open(w, '[', true); }
+void jw_arr_end(struct jw *w) { jw_close(w, ']'); }
+
+void jw_end(struct jw *w)
+{
+	fputs("}\n", w->f);
+}
+
+void jw_kv_str(struct jw *w, const char *k, const char *v)
+{
+	jw_key(w, k);
+	jw_str(w, v);
+}
+
+void jw_kv_u64(struct jw *w, const char *k, uint64_t v)
+{
+	jw_key(w, k);
+	jw_u64(w, v);
+}
+
+void jw_kv_i64(struct jw *w, const char *k, int64_t v)
+{
+	jw_key(w, k);
+	jw_i64(w, v);
+}

@@ -242,7 +242,10 @@ reported_lost() {	# variant out err
 	libbpf-tools) cat "$3" ;;
 	bpftrace) cat "$2" "$3" ;;
 	*) cat "$3" ;;
-	esac | awk 'tolower($0) ~ /lost/ { if (match($0, /[0-9]+/)) { s += substr($0, RSTART, RLENGTH); n++ } }
+	esac | awk '
+		# "N lost" (loupe: "opensnoop: E events, N lost (...)") or "Lost N" (peers)
+		match($0, /[0-9]+ +(events +)?lost/) { x = substr($0, RSTART, RLENGTH); sub(/ .*/, "", x); s += x; n++; next }
+		match($0, /[Ll]ost:? +[0-9]+/) { x = substr($0, RSTART, RLENGTH); sub(/^[^0-9]*/, "", x); s += x; n++ }
 		END { if (n) print s; else print "-" }'
 }
 

@@ -277,6 +277,7 @@ run_workload() {	# prints ns/op
 
 measure_none() {	# round
 	local r=$1 ns
+	rec "$r" none load "$(cut -d' ' -f1 /proc/loadavg)"
 	check_foreign "$r" none
 	ns=$(run_workload) || { note "round $r, none: workload failed"; return; }
 	rec "$r" none nsop "$ns"
@@ -286,6 +287,7 @@ measure_none() {	# round
 measure_tracer() {	# round variant
 	local r=$1 v=$2 s out err pid t0 res a b ns i lat exit_ms delivered lost rss
 	s=$(short "$v")
+	rec "$r" "$v" load "$(cut -d' ' -f1 /proc/loadavg)"
 	out="$WORKDIR/$v.r$r.out"
 	err="$WORKDIR/$v.r$r.err"
 	tracer_cmd "$v"
@@ -497,17 +499,17 @@ else
 fi
 
 ROUND_TABLE=$(
-	echo "| round | variant | ns/op | start-up ms | lone ms | delivered | lost | CPU/event ns | exit ms | VmHWM kB |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| round | variant | ns/op | start-up ms | lone ms | delivered | lost | CPU/event ns | exit ms | VmHWM kB | load |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	awk -F'\t' '
 		{ k = $1 SUBSEP $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
 		  if ($3 == "lone_ms") v[k, $3] = (v[k, $3] == "" ? "" : v[k, $3] " ") $4; else v[k, $3] = $4 }
 		END {
 			for (i = 1; i <= n; i++) {
 				split(order[i], p, SUBSEP); k = order[i]
-				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p[1], p[2],
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p[1], p[2],
 					v[k, "nsop"], v[k, "startup_ms"], v[k, "lone_ms"], v[k, "delivered"],
-					v[k, "lost"], v[k, "cpu_ns"], v[k, "exit_ms"], v[k, "rss_kb"]
+					v[k, "lost"], v[k, "cpu_ns"], v[k, "exit_ms"], v[k, "rss_kb"], v[k, "load"]
 			}
 		}' "$RAW"
 )
@@ -541,6 +543,8 @@ REPORT=$(
 	fi
 	echo
 	echo "## Per round"
+	echo
+	echo "(load: the 1-minute load average when the variant's measurement began)"
 	echo
 	echo "$ROUND_TABLE"
 )

@@ -13,6 +13,8 @@
 #       --variants LIST  comma-separated subset of: none,floor,loupe,libbpf-tools,bpftrace
 #       --no-pin         do not pin (default: tracers and this script on CPU 0,
 #                        the workload on CPU 1)
+#       --foreign-wait S wait up to S seconds (default 600) before each
+#                        measurement for other BPF tracers to detach
 #       --no-install     do not apt-get install missing packages
 #       --keep           keep the work directory (tracer outputs)
 #   -o, --out FILE       results file (default bench/results/opensnoop-<date>.md)
@@ -47,6 +49,7 @@ ATTACH_TIMEOUT_MS=30000
 LONE_TIMEOUT_MS=2000
 EXIT_TIMEOUT_S=15
 DRAIN_TIMEOUT_S=60
+FOREIGN_WAIT_S=600
 
 die() { echo "opensnoop.sh: $*" >&2; exit 1; }
 usage() { sed -n '/^# usage:/,/^# options for/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -62,6 +65,7 @@ while (( $# )); do
 	--rate) posint "$1" "${2-}"; RATE=$((10#$2)); shift 2 ;;
 	--variants) [[ -n ${2-} ]] || { echo "opensnoop.sh: $1 needs a list" >&2; exit 2; }; VARIANTS=$2; shift 2 ;;
 	--no-pin) PIN=0; shift ;;
+	--foreign-wait) [[ ${2-} =~ ^[0-9]+$ ]] || { echo "opensnoop.sh: $1: not a number: '${2-}'" >&2; exit 2; }; FOREIGN_WAIT_S=$((10#$2)); shift 2 ;;
 	--no-install) INSTALL=0; shift ;;
 	--keep) KEEP=1; shift ;;
 	-o|--out) [[ -n ${2-} ]] || { echo "opensnoop.sh: $1 needs a file" >&2; exit 2; }; OUTFILE=$2; shift 2 ;;
@@ -219,20 +223,40 @@ wait_idle() {
 	return 1
 }
 
-# BPF programs on perf-event tracepoints that are not ours (other tracers
-# running during the benchmark distort it).
+# BPF programs on perf-event tracepoints (bpftool perf) that are not ours:
+# other tracers running during the benchmark distort it. Prints
+# "name[pid] ...", nothing if there are none.
 foreign_tracers() {
 	local self=${1:-none}
 	command -v bpftool >/dev/null || return 0
-	bpftool perf show 2>/dev/null | awk -v self="$self" '$2 != self { print $NF }' | sort -u | tr '\n' ' '
+	bpftool perf show 2>/dev/null |
+		awk -v self="$self" '$1 == "pid" && $2 != self { print $NF "[" $2 "]" }' |
+		sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
+# Before a measurement: wait (up to --foreign-wait seconds) until no other
+# tracer is attached.
+wait_quiet() {	# round variant
+	local f i
+	f=$(foreign_tracers)
+	[[ -z $f ]] && return 0
+	log "  (waiting for other tracers to detach: $f)"
+	for (( i = 0; i < FOREIGN_WAIT_S * 2; i++ )); do
+		sleep 0.5
+		f=$(foreign_tracers)
+		[[ -z $f ]] && return 0
+	done
+	rec "$1" "$2" foreign "$f"
+	note "round $1, $2: measured with other BPF tracers attached: $f"
+}
+
+# After a measurement: did another tracer attach meanwhile?
 check_foreign() {	# round variant [tracer pid]
 	local f
 	f=$(foreign_tracers "${3-}")
 	if [[ -n $f ]]; then
 		rec "$1" "$2" foreign "$f"
-		note "round $1, $2: other BPF tracers attached during the measurement: $f"
+		note "round $1, $2: other BPF tracers attached at the end of the measurement: $f"
 	fi
 }
 
@@ -277,9 +301,10 @@ run_workload() {	# prints ns/op
 
 measure_none() {	# round
 	local r=$1 ns
+	wait_quiet "$r" none
 	rec "$r" none load "$(cut -d' ' -f1 /proc/loadavg)"
-	check_foreign "$r" none
 	ns=$(run_workload) || { note "round $r, none: workload failed"; return; }
+	check_foreign "$r" none
 	rec "$r" none nsop "$ns"
 	log "  none          $ns ns/op"
 }
@@ -287,6 +312,7 @@ measure_none() {	# round
 measure_tracer() {	# round variant
 	local r=$1 v=$2 s out err pid t0 res a b ns i lat exit_ms delivered lost rss
 	s=$(short "$v")
+	wait_quiet "$r" "$v"
 	rec "$r" "$v" load "$(cut -d' ' -f1 /proc/loadavg)"
 	out="$WORKDIR/$v.r$r.out"
 	err="$WORKDIR/$v.r$r.err"
@@ -332,10 +358,10 @@ measure_tracer() {	# round variant
 
 	# the measured workload
 	wait_idle "$pid" || note "round $r, $v: tracer not idle before the workload"
-	check_foreign "$r" "$v" "$pid"
 	a=$(cpu_ticks "$pid")
 	ns=$(run_workload) || { note "round $r, $v: workload failed"; ns=""; }
 	wait_idle "$pid" || note "round $r, $v: tracer still busy ${DRAIN_TIMEOUT_S}s after the workload"
+	check_foreign "$r" "$v" "$pid"
 	b=$(cpu_ticks "$pid")
 	rss=$(vmhwm_kb "$pid")
 

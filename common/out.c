@@ -189,12 +189,12 @@ static void put_cell(struct out *o, int i, const char *s, size_t len)
 {
 	int pad = o->cols[i].width - (int)len;
 
-	if (pad < 0 || i == last_shown(o))
-		pad = 0;
 	if (!(o->cols[i].flags & COL_LEFT))
 		for (; pad > 0; pad--)
 			fputc(' ', o->f);
 	fwrite(s, 1, len, o->f);
+	if (i == last_shown(o))
+		return; /* no trailing blanks */
 	for (; pad > 0; pad--)
 		fputc(' ', o->f);
 }

@@ -142,8 +142,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "opensnoop: hooks: tracepoint syscalls:sys_{enter,exit}_open{,at,at2}\n");
 
 	/* run */
-	if (!o.json)
-		fprintf(stderr, "Tracing open()s... Hit Ctrl-C to end.\n");
+	fprintf(stderr, "Tracing open()s... Hit Ctrl-C to end.\n");
 	out_header(&out);
 	err = loupe_poll(skel->maps.events, on_event, NULL, &o);
 	if (err)

@@ -1,0 +1,194 @@
+"""Helpers for the integration tests: start a tool, wait until it is
+attached, run a workload, stop it, parse what it printed."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("LOUPE_BUILD", os.path.join(REPO, "build"))
+LANE = False
+_cleanups = []
+
+
+class Skip(Exception):
+    pass
+
+
+def host_only(why="host kernel only"):
+    if LANE:
+        raise Skip(why)
+
+
+def tool_path(name):
+    return os.path.join(BUILD, name)
+
+
+def workload(name):
+    return os.path.join(BUILD, "tests", name)
+
+
+def tmpdir(prefix="loupe-test-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    _cleanups.append(lambda: shutil.rmtree(d, ignore_errors=True))
+    return d
+
+
+def on_cleanup(fn):
+    _cleanups.append(fn)
+
+
+def cleanup():
+    while _cleanups:
+        fn = _cleanups.pop()
+        try:
+            fn()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise AssertionError(f"{what}: got {got!r}, want {want!r}")
+
+
+def bpf_prog_ids_of(pid):
+    """IDs of the BPF programs whose fds the process holds (/proc fdinfo)."""
+    ids = set()
+    fddir = f"/proc/{pid}/fd"
+    for fd in os.listdir(fddir):
+        try:
+            if "bpf-prog" not in os.readlink(os.path.join(fddir, fd)):
+                continue
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                for line in f:
+                    if line.startswith("prog_id:"):
+                        ids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    return sorted(ids)
+
+
+def bpf_prog_ids():
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
+    try:
+        return {p["id"] for p in json.loads(out.stdout or "[]")}
+    except ValueError:
+        return set()
+
+
+class Tracer:
+    """A running tool. stdout goes to a file (or a pipe with stdout=PIPE);
+    stderr is collected. start() returns once the tool is attached (its
+    'Tracing' banner, printed after attach) or raises."""
+
+    def __init__(self, name, *args, stdout_file=None, env=None, timeout=20, ready=True,
+                 preexec_fn=None, user=None):
+        self.name = name
+        self.args = list(args)
+        self.outpath = stdout_file or os.path.join(tmpdir(), "out")
+        self.stderr_lines = []
+        self._ready = threading.Event()
+        cmd = [tool_path(name)] + self.args
+        if user:
+            cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
+                   "--inh-caps=-all"] + cmd
+        self.out = open(self.outpath, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, env=env,
+                                     preexec_fn=preexec_fn)
+        on_cleanup(self.kill)
+        self._t = threading.Thread(target=self._read_err, daemon=True)
+        self._t.start()
+        if ready:
+            self.wait_ready(timeout)
+
+    def _read_err(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace")
+            self.stderr_lines.append(line)
+            if line.startswith("Tracing") or "Tracing" in line:
+                self._ready.set()
+        self._ready.set()
+
+    def wait_ready(self, timeout=20):
+        if not self._ready.wait(timeout):
+            raise AssertionError(f"{self.name} not attached within {timeout}s")
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} exited {self.proc.returncode} at start: "
+                                 + "".join(self.stderr_lines))
+
+    def stop(self, sig=signal.SIGINT, timeout=15):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError(f"{self.name} did not exit within {timeout}s of signal {sig}")
+        self._t.join(5)
+        self.out.close()
+        return self.proc.returncode
+
+    def wait(self, timeout=30):
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError(f"{self.name} did not exit within {timeout}s")
+        self._t.join(5)
+        self.out.close()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    @property
+    def stderr(self):
+        return "".join(self.stderr_lines)
+
+    def output_bytes(self):
+        with open(self.outpath, "rb") as f:
+            return f.read()
+
+    def text_lines(self):
+        return self.output_bytes().decode("utf-8", "strict").splitlines()
+
+    def json_records(self):
+        recs = []
+        for line in self.output_bytes().decode("utf-8", "strict").splitlines():
+            recs.append(json.loads(line))  # every line must parse
+        return recs
+
+    def events(self):
+        return [r for r in self.json_records() if r.get("type") == "event"]
+
+
+def run(cmd, timeout=60, **kw):
+    """Run a command to completion; returns CompletedProcess (text)."""
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def run_tool(name, *args, timeout=30, **kw):
+    return run([tool_path(name)] + list(args), timeout=timeout, **kw)
+
+
+def wait_for(pred, timeout=5.0, step=0.01):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()

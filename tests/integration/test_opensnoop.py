@@ -1,0 +1,277 @@
+"""opensnoop on the real kernel: the test's own opens, with exact values."""
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+
+from lib import (Tracer, check, eq, run, run_tool, tmpdir, tool_path, wait_for,
+                 workload, bpf_prog_ids_of)
+
+T = "opensnoop"
+
+
+def unique(d, stem="f"):
+    return os.path.join(d, f"{stem}-{uuid.uuid4().hex[:12]}")
+
+
+def open_close(path, flags=os.O_RDONLY):
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        return -1, e.errno
+    os.close(fd)
+    return fd, 0
+
+
+def text_rows(tr, path):
+    rows = []
+    for line in tr.text_lines()[1:]:
+        parts = line.split(None, 5)
+        if len(parts) == 6 and parts[5] == path:
+            rows.append(parts)
+    return rows
+
+
+def test_text_existing_and_missing_path():
+    d = tmpdir()
+    present, missing = unique(d, "present"), unique(d, "missing")
+    open(present, "w").close()
+    tr = Tracer(T, "-p", str(os.getpid()))
+    fd, _ = open_close(present)
+    _, err = open_close(missing)
+    eq(err, errno.ENOENT, "errno of the missing open")
+    eq(tr.stop(), 0, "exit status")
+    header = tr.text_lines()[0].split()
+    eq(header, ["PID", "COMM", "FD", "ERR", "ERRNO", "PATH"], "header")
+    ok = text_rows(tr, present)
+    eq(len(ok), 1, "rows for the existing path")
+    eq(ok[0][0], str(os.getpid()), "pid")
+    eq(ok[0][2], str(fd), "fd")
+    eq(ok[0][3:5], ["0", "-"], "err, errno")
+    bad = text_rows(tr, missing)
+    eq(len(bad), 1, "rows for the missing path")
+    eq(bad[0][2:5], ["-1", "2", "ENOENT"], "fd, err, errno")
+    check("0 lost" in tr.stderr, "loss line on stderr: " + tr.stderr)
+
+
+def test_json_existing_and_missing_path():
+    d = tmpdir()
+    present, missing = unique(d, "present"), unique(d, "missing")
+    open(present, "w").close()
+    tr = Tracer(T, "-j", "-p", str(os.getpid()))
+    fd, _ = open_close(present)
+    open_close(missing)
+    eq(tr.stop(), 0, "exit status")
+    recs = tr.json_records()
+    ev = {r["path"]: r for r in recs if r["type"] == "event" and r["path"] in (present, missing)}
+    eq(set(ev), {present, missing}, "paths seen")
+    p = ev[present]
+    eq((p["pid"], p["tid"], p["fd"], p["err"], p["syscall"]),
+       (os.getpid(), os.getpid(), fd, 0, "openat"), "existing open")
+    check("errno" not in p, "no errno name for a success")
+    m = ev[missing]
+    eq((m["pid"], m["fd"], m["err"], m["errno"]), (os.getpid(), -1, 2, "ENOENT"), "missing open")
+    check(m["time"].startswith(time.strftime("%Y-")) and "T" in m["time"], "RFC 3339 time")
+    eq(recs[-1]["type"], "stats", "last record")
+    eq(recs[-1]["lost"], 0, "lost")
+    eq(recs[-1]["events"], len([r for r in recs if r["type"] == "event"]), "events count")
+
+
+def test_pid_filter_excludes_other_process():
+    d = tmpdir()
+    mine, theirs = unique(d, "mine"), unique(d, "theirs")
+    tr = Tracer(T, "-j", "-p", str(os.getpid()))
+    open_close(mine)
+    out = run([workload("opener"), theirs])
+    eq(out.returncode, 0, "opener")
+    eq(tr.stop(), 0, "exit status")
+    paths = [r["path"] for r in tr.events()]
+    check(mine in paths, "own open shown")
+    check(theirs not in paths, "other process's open hidden")
+    check(all(r["pid"] == os.getpid() for r in tr.events()), "only our pid")
+
+
+def test_failed_only():
+    d = tmpdir()
+    present, missing = unique(d, "present"), unique(d, "missing")
+    open(present, "w").close()
+    tr = Tracer(T, "-j", "-x", "-p", str(os.getpid()))
+    open_close(present)
+    open_close(missing)
+    eq(tr.stop(), 0, "exit status")
+    paths = [r["path"] for r in tr.events()]
+    check(missing in paths, "failed open shown")
+    check(present not in paths, "successful open hidden")
+    check(all(r["err"] != 0 for r in tr.events()), "only failures")
+
+
+def test_name_and_uid_filters():
+    d = tmpdir()
+    path = unique(d, "named")
+    tr = Tracer(T, "-j", "-n", "opene", "-u", "0")
+    out = run([workload("opener"), path])
+    pid = int(out.stdout.split()[1])
+    open_close(unique(d, "python"))
+    eq(tr.stop(), 0, "exit status")
+    evs = tr.events()
+    check(any(r["path"] == path and r["pid"] == pid for r in evs), "opener's open shown")
+    check(all("opene" in r["comm"] for r in evs), "only comm containing 'opene'")
+    tr = Tracer(T, "-j", "-u", "4242")
+    open_close(unique(d, "uid"))
+    eq(tr.stop(), 0, "exit status")
+    eq(tr.events(), [], "no events for another uid")
+
+
+def test_hostile_names_text_and_json():
+    d = tmpdir()
+    name = "evil\n\x1b[31mred\x1b[0m\t\\x" 
+    path = os.path.join(d, name).encode() + b"\xff\xfe"
+    tr_text = Tracer(T, "-p", str(os.getpid()))
+    tr_json = Tracer(T, "-j", "-p", str(os.getpid()))
+    open(path, "wb").close()
+    eq(tr_text.stop(), 0, "text exit")
+    eq(tr_json.stop(), 0, "json exit")
+    raw = tr_text.output_bytes()
+    check(b"\x1b" not in raw, "no raw ESC in text output")
+    want = (d + "/evil\\n\\x1b[31mred\\x1b[0m\\t\\\\x\\xff\\xfe").encode()
+    check(want in raw, f"escaped path in text: {raw[-300:]!r}")
+    for line in tr_text.text_lines()[1:]:
+        check(len(line.split(None, 5)) >= 5, "every text line is one row: " + repr(line))
+    evs = [r for r in tr_json.events() if r["path"].startswith(d)]
+    eq(len(evs), 1, "one JSON event for the hostile path")
+    eq(evs[0]["path"], d + "/" + name + "\ufffd\ufffd", "JSON path intact (invalid bytes as U+FFFD)")
+
+
+def test_long_path():
+    d = tmpdir()
+    comp = "x" * 200
+    path = d + ("/" + comp) * 19  # ~3.8 KB, beyond NAME_MAX-sized buffers
+    tr = Tracer(T, "-j", "-p", str(os.getpid()))
+    open_close(path)
+    eq(tr.stop(), 0, "exit status")
+    evs = [r for r in tr.events() if r["path"].startswith(d)]
+    eq(len(evs), 1, "one event")
+    eq(evs[0]["path"], path, "whole long path")
+    eq(evs[0]["errno"], "ENOENT", "errno")
+
+
+def test_head_closes_pipe():
+    d = tmpdir()
+    p = subprocess.Popen(f"{tool_path(T)} | head -n 2", shell=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    t0 = time.monotonic()
+    # events flow until head has its two lines and the tool has exited
+    while p.poll() is None and time.monotonic() - t0 < 10:
+        open_close(unique(d))
+        time.sleep(0.01)
+    rc = p.wait(5)
+    out = p.stdout.read().decode()
+    eq(rc, 0, "pipeline status")
+    eq(len(out.splitlines()), 2, "two lines through head")
+    check(time.monotonic() - t0 < 2 + 1, "returned within 2 s of events flowing")
+
+
+def _lifecycle(sig=None, args=()):
+    tr = Tracer(T, *args)
+    ids = bpf_prog_ids_of(tr.proc.pid)
+    check(len(ids) >= 4, f"tool holds its BPF programs while running: {ids}")
+    t0 = time.monotonic()
+    rc = tr.stop(sig) if sig else tr.wait(10)
+    took = time.monotonic() - t0
+    eq(rc, 0, f"exit status after {sig or '-d'}")
+    left = set(ids) & set(p for p in _all_ids())
+    eq(left, set(), "BPF programs left after exit")
+    return took
+
+
+def _all_ids():
+    from lib import bpf_prog_ids
+    return bpf_prog_ids()
+
+
+def test_sigint_exits_clean():
+    _lifecycle(signal.SIGINT)
+
+
+def test_sigterm_exits_clean():
+    _lifecycle(signal.SIGTERM)
+
+
+def test_duration_exits_clean():
+    took = _lifecycle(None, ("-d", "300ms"))
+    check(took < 5, f"-d 300ms ended in {took:.1f}s")
+
+
+def test_max_events():
+    d = tmpdir()
+    tr = Tracer(T, "-j", "--max-events", "3", "-p", str(os.getpid()))
+    for _ in range(10):
+        open_close(unique(d))
+    eq(tr.wait(5), 0, "exit status")
+    eq(len(tr.events()), 3, "exactly 3 events")
+
+
+def test_bad_input_exits_2_and_loads_nothing():
+    cases = [["-p", "abc"], ["-d", "-1"], ["--bogus"], ["-p", "1x"], ["-p", ""],
+             ["-d", "0"], ["-p", "99999999999999999999"], ["-u", "-5"],
+             ["--max-events", "0"], ["--buffer-size", "1000"], ["-n", ""], ["extra"]]
+    strace = shutil.which("strace")
+    for args in cases:
+        cmd = [tool_path(T)] + args
+        if strace:
+            cmd = [strace, "-f", "-qq", "-e", "trace=bpf", "-o", "/dev/stderr"] + cmd
+        # LeakSanitizer cannot run under ptrace (the sanitizer build)
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+        r = run(cmd, timeout=10, env=env)
+        eq(r.returncode, 2, f"exit status for {args}")
+        lines = [l for l in r.stderr.splitlines() if l.startswith("opensnoop:")]
+        eq(len(lines), 1, f"one error line for {args}: {r.stderr!r}")
+        check("bpf(" not in r.stderr, f"no bpf() call for {args}")
+        eq(r.stdout, "", f"nothing on stdout for {args}")
+
+
+def test_no_such_process_exits_1():
+    r = run_tool(T, "-p", "999999")
+    eq(r.returncode, 1, "exit status")
+    check("no such process" in r.stderr, r.stderr)
+
+
+def test_unprivileged_exits_1():
+    d = tmpdir()
+    os.chmod(d, 0o755)
+    exe = os.path.join(d, T)
+    shutil.copy(tool_path(T), exe)
+    os.chmod(exe, 0o755)
+    r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             "--inh-caps=-all", exe], timeout=10)
+    eq(r.returncode, 1, "exit status")
+    check("root" in r.stderr and "CAP_BPF" in r.stderr, "message names the privilege: " + r.stderr)
+
+
+def test_help_and_version():
+    r = run_tool(T, "--help")
+    eq(r.returncode, 0, "help status")
+    check("Examples:" in r.stdout and "--pid" in r.stdout, "help text")
+    r = run_tool(T, "-V")
+    eq(r.returncode, 0, "version status")
+    check(r.stdout.startswith("opensnoop (loupe) "), r.stdout)
+
+
+def test_timestamp_and_elapsed_columns():
+    d = tmpdir()
+    path = unique(d)
+    tr = Tracer(T, "-T", "-t", "-U", "--tid", str(os.getpid()))
+    open_close(path)
+    eq(tr.stop(), 0, "exit status")
+    lines = tr.text_lines()
+    eq(lines[0].split(), ["TIME", "TIME(s)", "UID", "PID", "TID", "COMM", "FD", "ERR",
+                          "ERRNO", "PATH"], "header")
+    rows = [l.split(None, 9) for l in lines[1:] if l.endswith(path)]
+    eq(len(rows), 1, "one row")
+    r = rows[0]
+    check(len(r[0]) == 15 and r[0][2] == ":" and r[0][8] == ".", "HH:MM:SS.ffffff: " + r[0])
+    check(0 <= float(r[1]) < 30, "elapsed seconds " + r[1])
+    eq(r[2:5], ["0", str(os.getpid()), str(os.getpid())], "uid, pid, tid")

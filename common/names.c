@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,5 +48,29 @@ int syscall_parse(const char *s)
 	for (i = 0; i < loupe_syscall_table_len; i++)
 		if (loupe_syscall_table[i] && !strcmp(loupe_syscall_table[i], s))
 			return (int)i;
+	return -EINVAL;
+}
+
+static const struct { const char *name; unsigned bit; } oflags[] = {
+	{ "O_RDONLY", O_RDONLY }, { "O_WRONLY", O_WRONLY }, { "O_RDWR", O_RDWR },
+	{ "O_CREAT", O_CREAT }, { "O_EXCL", O_EXCL }, { "O_NOCTTY", O_NOCTTY },
+	{ "O_TRUNC", O_TRUNC }, { "O_APPEND", O_APPEND },
+	{ "O_NONBLOCK", O_NONBLOCK }, { "O_NDELAY", O_NDELAY },
+	{ "O_DSYNC", O_DSYNC }, { "O_SYNC", O_SYNC & ~O_DSYNC },
+	{ "O_ASYNC", O_ASYNC }, { "O_DIRECT", O_DIRECT },
+	{ "O_DIRECTORY", O_DIRECTORY }, { "O_NOFOLLOW", O_NOFOLLOW },
+	{ "O_NOATIME", O_NOATIME }, { "O_CLOEXEC", O_CLOEXEC },
+	{ "O_PATH", O_PATH }, { "O_TMPFILE", O_TMPFILE & ~O_DIRECTORY },
+};
+
+int oflag_parse(const char *s, unsigned *bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(oflags) / sizeof(oflags[0]); i++)
+		if (!strcasecmp(oflags[i].name, s) || !strcasecmp(oflags[i].name + 2, s)) {
+			*bit = oflags[i].bit;
+			return 0;
+		}
 	return -EINVAL;
 }

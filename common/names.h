@@ -15,5 +15,10 @@ int errno_parse(const char *s);
 const char *syscall_name(int nr);
 /* 257 for "openat"; -EINVAL when unknown. */
 int syscall_parse(const char *s);
+/* Open flag by name ("O_CREAT", "creat", any case) into *bit, the bit that
+ * tells the flag apart in a `flags & bit` test (O_TMPFILE without
+ * O_DIRECTORY, O_SYNC without O_DSYNC). O_RDONLY, which is 0, gives *bit 0:
+ * test it as (flags & O_ACCMODE) == 0. -EINVAL when unknown. */
+int oflag_parse(const char *s, unsigned *bit);
 
 #endif

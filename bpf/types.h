@@ -32,7 +32,7 @@ struct loupe_stats {
 	__u64 lost_ringbuf;  /* ring buffer full: reservation failed */
 	__u64 lost_stash;    /* entry stash (tid -> args) full */
 	__u64 lost_read;     /* a kernel/user read failed where it must not */
-	__u64 pad;
+	__u64 lost_map;      /* a summary map (histogram, count table) full */
 };
 
 #ifndef __bpf__

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
@@ -644,4 +645,30 @@ int loupe_finish(const struct bpf_object_skeleton *s, const struct loupe_opts *o
 			(unsigned long long)recursion_misses);
 	(void)collected_any;
 	return status;
+}
+
+static void *destroy_link(void *l)
+{
+	bpf_link__destroy(l);
+	return NULL;
+}
+
+void loupe_detach(struct bpf_object_skeleton *s)
+{
+	pthread_t th[64];
+	int i, n = 0;
+
+	for (i = 0; i < s->prog_cnt && n < 64; i++) {
+		struct bpf_link **l = s->progs[i].link;
+
+		if (!*l)
+			continue;
+		if (pthread_create(&th[n], NULL, destroy_link, *l) == 0)
+			n++;
+		else
+			bpf_link__destroy(*l);
+		*l = NULL;
+	}
+	while (n--)
+		pthread_join(th[n], NULL);
 }

@@ -86,6 +86,9 @@ int loupe_finish(const struct bpf_object_skeleton *s, const struct loupe_opts *o
 /* Add one more object's losses before loupe_finish (tools with two). */
 void loupe_collect(const struct bpf_object_skeleton *s);
 
+/* Detach every link of a skeleton, in parallel. */
+void loupe_detach(struct bpf_object_skeleton *s);
+
 bool loupe_exiting(void);
 /* Number of events output so far (callbacks that returned 0). */
 uint64_t loupe_events_out(void);

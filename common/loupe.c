@@ -8,9 +8,11 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include <pthread.h>
 #include <bpf/bpf.h>
@@ -186,6 +188,47 @@ static void start_exec_child(struct loupe_opts *o)
 	o->npids = 1;
 }
 
+/* Where cgroup2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a
+ * hybrid v1/v2 system): true and buf set, or false and buf empty. */
+static bool cgroup2_mount(char *buf, size_t len)
+{
+	char line[1024], dir[512], type[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	*buf = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %511s %63s", dir, type) == 2 && !strcmp(type, "cgroup2")) {
+			snprintf(buf, len, "%s", dir);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return *buf;
+}
+
+/* execvp()'s search for cmd, so that --exec fails before anything is
+ * loaded rather than with an empty trace. */
+static bool command_found(const char *cmd)
+{
+	const char *p = getenv("PATH"), *end;
+	char path[4096];
+	struct stat st;
+
+	if (strchr(cmd, '/'))
+		return !access(cmd, X_OK);
+	for (p = p ? p : "/bin:/usr/bin"; ; p = end + 1) {
+		int n;
+
+		end = strchrnul(p, ':');
+		n = (int)(end - p);
+		snprintf(path, sizeof(path), "%.*s/%s", n ? n : 1, n ? p : ".", cmd);
+		if (!stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK))
+			return true;
+		if (!*end)
+			return false;
+	}
+}
+
 void loupe_start(const struct loupe_tool *t, struct loupe_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -222,12 +265,26 @@ void loupe_start(const struct loupe_tool *t, struct loupe_opts *o)
 	}
 	if (o->cgroup) {
 		struct stat st;
+		struct statfs sf;
 
-		if (stat(o->cgroup, &st) || !S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "%s: --cgroup %s: %s\n", name, o->cgroup,
-				errno ? strerror(errno) : "not a directory");
+		if (stat(o->cgroup, &st) || statfs(o->cgroup, &sf)) {
+			fprintf(stderr, "%s: --cgroup %s: %s\n", name, o->cgroup, strerror(errno));
 			exit(1);
 		}
+		/* bpf_current_task_under_cgroup() follows the cgroup v2 tree */
+		if (!S_ISDIR(st.st_mode) || sf.f_type != CGROUP2_SUPER_MAGIC) {
+			char mnt[512];
+			bool found = cgroup2_mount(mnt, sizeof(mnt));
+
+			fprintf(stderr, "%s: --cgroup %s: not a cgroup v2 directory%s%s%s\n",
+				name, o->cgroup, found ? " (cgroup v2 is mounted at " : "",
+				mnt, found ? ")" : "");
+			exit(1);
+		}
+	}
+	if (o->exec_argv && !command_found(o->exec_argv[0])) {
+		fprintf(stderr, "%s: --exec %s: command not found\n", name, o->exec_argv[0]);
+		exit(1);
 	}
 
 	sigaction(SIGINT, &sa, NULL);

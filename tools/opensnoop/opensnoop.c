@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* opensnoop: which files are opened, by whom, with what result. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
@@ -8,26 +9,73 @@
 #include "names.h"
 #include "tools/opensnoop/opensnoop.h"
 #include "opensnoop.skel.h"
+#include "opensnoop_full.skel.h"
 
 static struct loupe_opts o;
+static struct opensnoop_cfg cfg; /* -f, --path, -x: cfg_open in the object */
 
-static const struct loupe_tool tool = {
+/* -f O_FLAG, repeatable: an open passes with any of the flags */
+static int parse_flag(const char *arg, void *dst)
+{
+	struct opensnoop_cfg *c = dst;
+	unsigned bit;
+	int err = oflag_parse(arg, &bit);
+
+	if (err)
+		return err;
+	c->flags_on = 1;
+	c->flags_any |= bit;
+	c->flags_rdonly |= !bit; /* O_RDONLY is 0: the access mode is tested */
+	return 0;
+}
+
+/* --path PREFIX, repeatable: the path starts with any of them */
+static int parse_prefix(const char *arg, void *dst)
+{
+	struct opensnoop_cfg *c = dst;
+	size_t len = strlen(arg);
+
+	if (!len)
+		return -EINVAL;
+	if (len >= OPENSNOOP_PREFIX_MAX)
+		return -ERANGE;
+	if (c->nprefix >= OPENSNOOP_MAX_PREFIXES)
+		return -E2BIG;
+	memcpy(c->prefix[c->nprefix], arg, len);
+	c->prefix_len[c->nprefix++] = (__u32)len;
+	return 0;
+}
+
+static const struct tool_opt opts[] = {
+	{ 'f', "flag", "O_FLAG", "only opens with this flag (O_CREAT, O_WRONLY, O_RDONLY...); "
+	  "repeat for any of several (in the kernel)", parse_flag, &cfg },
+	{ 0, "path", "PREFIX", "only paths that start with PREFIX (in the kernel; repeat "
+	  "for up to 8); relative names match as passed, or in full with -F", parse_prefix, &cfg },
+	{ 0 },
+};
+
+static struct loupe_tool tool = {
 	.name = "opensnoop",
-	.summary = "Trace open(2), openat(2) and openat2(2): which files are opened, "
-		   "by whom, with what result.",
+	.summary = "Trace open(2), openat(2), openat2(2), creat(2) and open_by_handle_at(2): "
+		   "which files are\nopened, by whom, with what result.",
 	.usage = "[OPTIONS] [--exec CMD [ARG...]]",
-	.shared = OPTS_PER_EVENT | OPT(O_FAILED),
+	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_FULL_PATH),
+	.opts = opts,
 	.examples =
 		"  opensnoop                     # trace all opens\n"
 		"  opensnoop -x                  # only failed opens\n"
 		"  opensnoop -p 181              # only PID 181\n"
 		"  opensnoop -n nginx -T         # comm contains 'nginx', with times\n"
+		"  opensnoop -F --path /etc/     # opens under /etc/, relative ones too\n"
+		"  opensnoop -f O_CREAT -e       # only creating opens, with flags and mode\n"
+		"  opensnoop --cgroup /sys/fs/cgroup/system.slice/nginx.service\n"
+		"  opensnoop --exec ls /tmp      # only what 'ls /tmp' opens\n"
 		"  opensnoop -j | jq .path       # JSON lines\n"
 		"  opensnoop -d 10s > opens.txt  # 10 seconds into a file\n",
 };
 
 enum { C_TIME, C_TIME_S, C_UID, C_PID, C_TID, C_COMM, C_FD, C_ERR, C_ERRNO,
-       C_SYSCALL, C_PATH };
+       C_SYSCALL, C_FLAGS, C_MODE, C_FLAGS_N, C_MODE_N, C_PATH, C__NR };
 static const struct col cols[] = {
 	[C_TIME]    = { "TIME", "time", 15, COL_LEFT | COL_JSON },
 	[C_TIME_S]  = { "TIME(s)", "time_s", 10, COL_LEFT },
@@ -39,15 +87,24 @@ static const struct col cols[] = {
 	[C_ERR]     = { "ERR", "err", 3, 0 },
 	[C_ERRNO]   = { "ERRNO", "errno", 7, COL_LEFT },
 	[C_SYSCALL] = { "SYSCALL", "syscall", 7, COL_LEFT | COL_JSON },
+	/* -e: octal in text; numbers in JSON, always there (mode only when
+	 * the open uses it) */
+	[C_FLAGS]   = { "FLAGS", "flags", 8, COL_LEFT | COL_TEXT },
+	[C_MODE]    = { "MODE", "mode", 4, COL_LEFT | COL_TEXT },
+	[C_FLAGS_N] = { "FLAGS", "flags", 0, COL_JSON },
+	[C_MODE_N]  = { "MODE", "mode", 0, COL_JSON },
 	[C_PATH]    = { "PATH", "path", 0, COL_LEFT },
 };
-static const char *const sys_names[SYS__NR] = { "open", "openat", "openat2" };
+static const char *const sys_names[SYS__NR] = {
+	"open", "openat", "openat2", "creat", "open_by_handle_at"
+};
 
 static struct out out;
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct opensnoop_event *e = data;
+	bool has_mode = e->flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY));
 	size_t plen;
 
 	if (size < OPENSNOOP_HDR_SIZE)
@@ -72,22 +129,57 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (e->syscall < SYS__NR)
 		out_cstr(&out, C_SYSCALL, sys_names[e->syscall]);
-	out_str(&out, C_PATH, e->path, plen);
+	if (o.extended && !o.json) {
+		char f[16], m[16] = "n/a";
+
+		snprintf(f, sizeof(f), "%08o", e->flags);
+		if (has_mode)
+			snprintf(m, sizeof(m), "%04o", e->mode);
+		out_cstr(&out, C_FLAGS, f);
+		out_cstr(&out, C_MODE, m);
+	}
+	out_uint(&out, C_FLAGS_N, e->flags);
+	if (has_mode)
+		out_uint(&out, C_MODE_N, e->mode);
+	if (!plen && e->syscall == SYS_OPEN_BY_HANDLE_AT)
+		out_cstr(&out, C_PATH, "[handle]"); /* not resolved: see -F */
+	else
+		out_str(&out, C_PATH, e->path, plen);
 	out_row_end(&out, "event");
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Trace a syscall where both its tracepoints exist: open(2) is absent on
+ * arm64 and riscv, creat(2) on arm64, openat2(2) before 5.6. Writes the
+ * names of the traced ones into hooks. */
+static void select_syscalls(struct bpf_object *obj, char *hooks, size_t len)
 {
-	struct opensnoop_bpf *skel;
-	uint32_t shown;
-	int err;
+	char name[64];
+	size_t used = 0;
+	int i;
 
-	loupe_parse(&tool, argc, argv, &o);
-	loupe_start(&tool, &o);
+	for (i = 0; i < SYS__NR; i++) {
+		struct bpf_program *en, *ex;
 
-	shown = OUT_BIT(C_PID) | OUT_BIT(C_COMM) | OUT_BIT(C_FD) | OUT_BIT(C_ERR) |
-		OUT_BIT(C_ERRNO) | OUT_BIT(C_PATH);
+		snprintf(name, sizeof(name), "tp_enter_%s", sys_names[i]);
+		en = bpf_object__find_program_by_name(obj, name);
+		snprintf(name, sizeof(name), "tp_exit_%s", sys_names[i]);
+		ex = bpf_object__find_program_by_name(obj, name);
+		if (loupe_autoload_if_exists(en) & loupe_autoload_if_exists(ex)) {
+			used += snprintf(hooks + used, len - used, "%s%s", used ? "," : "",
+					 sys_names[i]);
+			continue;
+		}
+		bpf_program__set_autoload(en, false);
+		bpf_program__set_autoload(ex, false);
+	}
+}
+
+static uint32_t shown_cols(void)
+{
+	uint32_t shown = OUT_BIT(C_PID) | OUT_BIT(C_COMM) | OUT_BIT(C_FD) |
+			 OUT_BIT(C_ERR) | OUT_BIT(C_ERRNO) | OUT_BIT(C_PATH);
+
 	if (o.timestamp)
 		shown |= OUT_BIT(C_TIME);
 	if (o.elapsed)
@@ -96,58 +188,80 @@ int main(int argc, char **argv)
 		shown |= OUT_BIT(C_UID);
 	if (o.ntids)
 		shown |= OUT_BIT(C_TID);
-	out_init(&out, stdout, o.json, cols, sizeof(cols) / sizeof(cols[0]), shown);
+	if (o.extended)
+		shown |= OUT_BIT(C_FLAGS) | OUT_BIT(C_MODE);
+	return shown;
+}
 
-	/* open */
-	skel = opensnoop_bpf__open();
-	if (!skel)
+int main(int argc, char **argv)
+{
+	struct opensnoop_bpf *def = NULL;
+	struct opensnoop_full_bpf *full = NULL;
+	struct bpf_object_skeleton *s;
+	char hooks[128] = "";
+	int err;
+
+	loupe_parse(&tool, argc, argv, &o);
+	tool.needs_btf = o.full_path;
+	loupe_start(&tool, &o);
+	out_init(&out, stdout, o.json, cols, C__NR, shown_cols());
+
+	/* open: -F reads kernel structs (CO-RE: libbpf loads the kernel's BTF,
+	 * DESIGN.md §10); the default object reads none */
+	if (o.full_path) {
+		full = opensnoop_full_bpf__open();
+		s = full ? full->skeleton : NULL;
+	} else {
+		def = opensnoop_bpf__open();
+		s = def ? def->skeleton : NULL;
+	}
+	if (!s)
 		return loupe_fail("open BPF object", -errno);
 
-	/* configure: filters and options into rodata; open(2) is absent on
-	 * some architectures (arm64, riscv), openat2(2) before 5.6 */
-	err = loupe_configure(skel->skeleton, &o);
+	/* configure: shared filters; -f, --path, -x; the syscalls that exist */
+	cfg.failed_only = o.failed;
+	err = loupe_configure(s, &o);
+	if (!err)
+		err = loupe_set_var(s, "cfg_open", &cfg, sizeof(cfg));
 	if (err) {
-		opensnoop_bpf__destroy(skel);
-		return loupe_fail("configure BPF object", err);
+		err = loupe_fail("configure BPF object", err);
+		goto out;
 	}
-	skel->rodata->cfg_failed_only = o.failed;
-	if (!loupe_autoload_if_exists(skel->progs.tp_enter_open) |
-	    !loupe_autoload_if_exists(skel->progs.tp_exit_open)) {
-		bpf_program__set_autoload(skel->progs.tp_enter_open, false);
-		bpf_program__set_autoload(skel->progs.tp_exit_open, false);
-	}
-	if (!loupe_autoload_if_exists(skel->progs.tp_enter_openat2) |
-	    !loupe_autoload_if_exists(skel->progs.tp_exit_openat2)) {
-		bpf_program__set_autoload(skel->progs.tp_enter_openat2, false);
-		bpf_program__set_autoload(skel->progs.tp_exit_openat2, false);
-	}
+	select_syscalls(*s->obj, hooks, sizeof(hooks));
 
 	/* load */
-	err = opensnoop_bpf__load(skel);
-	if (!err)
-		err = loupe_fill_filters(skel->skeleton, &o);
+	err = full ? opensnoop_full_bpf__load(full) : opensnoop_bpf__load(def);
 	if (err) {
-		opensnoop_bpf__destroy(skel);
-		return loupe_fail_load(err);
+		err = loupe_fail_load(err);
+		goto out;
+	}
+	err = loupe_fill_filters(s, &o);
+	if (err) {
+		err = loupe_fail("fill filter maps", err);
+		goto out;
 	}
 
 	/* attach */
-	err = opensnoop_bpf__attach(skel);
+	err = full ? opensnoop_full_bpf__attach(full) : opensnoop_bpf__attach(def);
 	if (err) {
-		err = loupe_fail_attach(skel->skeleton, err);
-		opensnoop_bpf__destroy(skel);
-		return err;
+		err = loupe_fail_attach(s, err);
+		goto out;
 	}
 	if (o.verbose)
-		fprintf(stderr, "opensnoop: hooks: tracepoint syscalls:sys_{enter,exit}_open{,at,at2}\n");
+		fprintf(stderr, "opensnoop: hooks: tracepoint syscalls:sys_{enter,exit}_{%s}; "
+			"object %s\n", hooks, full ? "opensnoop_full (-F: CO-RE, kernel BTF)" :
+			"opensnoop (no CO-RE)");
 
 	/* run */
 	fprintf(stderr, "Tracing open()s... Hit Ctrl-C to end.\n");
 	out_header(&out);
-	err = loupe_poll(skel->maps.events, on_event, NULL, &o);
+	err = loupe_poll(full ? full->maps.events : def->maps.events, on_event, NULL, &o);
 	if (err)
 		loupe_fail("reading events", err);
-	err = loupe_finish(skel->skeleton, &o) || err;
-	opensnoop_bpf__destroy(skel);
+	err = loupe_finish(s, &o) || err;
+	loupe_detach(s);
+out:
+	opensnoop_full_bpf__destroy(full);
+	opensnoop_bpf__destroy(def);
 	return err;
 }

@@ -1,12 +1,15 @@
-/* opensnoop wire types, shared by opensnoop.bpf.c and opensnoop.c. */
+/* opensnoop wire types, shared by both BPF objects and opensnoop.c. */
 #ifndef OPENSNOOP_H
 #define OPENSNOOP_H
 
 #define OPENSNOOP_PATH_MAX 4096 /* PATH_MAX, NUL included */
 
-enum opensnoop_syscall { SYS_OPEN, SYS_OPENAT, SYS_OPENAT2, SYS__NR };
+enum opensnoop_syscall {
+	SYS_OPEN, SYS_OPENAT, SYS_OPENAT2, SYS_CREAT, SYS_OPEN_BY_HANDLE_AT,
+	SYS__NR
+};
 
-/* One open; the record ends after path_len bytes of path. */
+/* One open; the record ends after path_len bytes of path (no NUL). */
 struct opensnoop_event {
 	__u64 ts_ns;     /* bpf_ktime_get_ns() at exit */
 	__u32 pid;       /* tgid */
@@ -14,17 +17,34 @@ struct opensnoop_event {
 	__u32 uid;
 	__s32 ret;       /* fd, or -errno */
 	__u32 flags;     /* open flags as passed */
-	__u32 mode;
+	__u32 mode;      /* as passed; meaningful with O_CREAT or O_TMPFILE */
 	__u32 syscall;   /* enum opensnoop_syscall */
-	__u32 path_len;  /* bytes of path, NUL excluded; 0 if unreadable */
+	__u32 path_len;  /* bytes of path; 0: unreadable, or a handle not resolved */
 	char comm[16];
 	char path[OPENSNOOP_PATH_MAX];
 };
 #define OPENSNOOP_HDR_SIZE 56
 
+#define OPENSNOOP_MAX_PREFIXES 8   /* --path given this many times at most */
+#define OPENSNOOP_PREFIX_MAX 256   /* a --path prefix has fewer bytes than this */
+
+/* Configuration, in each object's .rodata as cfg_open; a disabled part is
+ * a constant the verifier removes. */
+struct opensnoop_cfg {
+	__u32 flags_any;  /* -f: an open passes with any of these flag bits... */
+	__u8 flags_on;    /* -f given */
+	__u8 flags_rdonly;/* ...or, with -f O_RDONLY, with (flags & O_ACCMODE) == 0 */
+	__u8 failed_only; /* -x */
+	__u8 nprefix;     /* --path: prefixes in use; the path must start with one */
+	__u32 prefix_len[OPENSNOOP_MAX_PREFIXES];
+	char prefix[OPENSNOOP_MAX_PREFIXES][OPENSNOOP_PREFIX_MAX];
+};
+
 #ifndef __bpf__
 _Static_assert(__builtin_offsetof(struct opensnoop_event, path) == OPENSNOOP_HDR_SIZE,
 	       "opensnoop_event layout");
+_Static_assert(sizeof(struct opensnoop_cfg) == 8 + 4 * OPENSNOOP_MAX_PREFIXES +
+	       OPENSNOOP_MAX_PREFIXES * OPENSNOOP_PREFIX_MAX, "opensnoop_cfg layout");
 #endif
 
 #endif

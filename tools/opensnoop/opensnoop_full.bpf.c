@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * opensnoop -F: the same programs (opensnoop.bpf.h), with relative names
+ * made absolute in the kernel, so --path matches the full path. A relative
+ * name starts at the task's cwd, or at the directory fd of openat/openat2;
+ * that directory's path is walked up to the task's root, crossing mount
+ * points (bpf/path.h). open_by_handle_at's file is found from the returned
+ * fd. These CO-RE reads make libbpf load the kernel's BTF, which is why
+ * this is a separate object.
+ */
+#include "vmlinux.h"
+#define OPENSNOOP_ONE_EXIT /* one verified copy of the costly exit path */
+#include "tools/opensnoop/opensnoop.bpf.h"
+#include "path.h"
+
+/* the record, room for a relative name after the directory, the walk */
+struct full_buf {
+	struct opensnoop_event e;
+	char slack[LOUPE_PATH_BUF];
+	struct loupe_path_walk walk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct full_buf);
+} full_bufs SEC(".maps");
+
+static __always_inline struct opensnoop_event *event_buf(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&full_bufs, &zero);
+}
+
+static __always_inline __u32 event_path(struct opensnoop_event *e,
+					const struct open_args *a, long ret)
+{
+	struct full_buf *b = (struct full_buf *)e;
+	struct vfsmount *cwd_mnt, *root_mnt, *mnt;
+	struct dentry *cwd, *root, *d;
+	bool rel = a->syscall != SYS_OPEN_BY_HANDLE_AT;
+	__u32 off;
+	long n;
+	char c = 0;
+
+	if (loupe_task_fs(&cwd_mnt, &cwd, &root_mnt, &root))
+		return rel ? user_path(e->path, a->fname) : 0;
+	if (!rel) {
+		/* the file behind the new fd */
+		if (ret < 0 || loupe_task_fd((int)ret, &mnt, &d))
+			return 0;
+	} else {
+		bpf_probe_read_user(&c, 1, (void *)a->fname);
+		if (c == '/' || c == 0)
+			return user_path(e->path, a->fname);
+		mnt = cwd_mnt;
+		d = cwd;
+		/* a bad dfd fails the open: show the name as passed */
+		if (a->dfd != OS_AT_FDCWD && loupe_task_fd(a->dfd, &mnt, &d))
+			return user_path(e->path, a->fname);
+	}
+	loupe_path_walk(&b->walk, mnt, d, root_mnt, root);
+	off = loupe_path_emit(e->path, &b->walk);
+	if (!rel)
+		return off > 1 ? off - 1 : off; /* without the trailing '/' */
+	off &= OPENSNOOP_PATH_MAX - 1;
+	n = bpf_probe_read_user_str(e->path + off, OPENSNOOP_PATH_MAX, (void *)a->fname);
+	if (n <= 1)
+		return off;
+	off += n - 1;
+	return off < OPENSNOOP_PATH_MAX ? off : OPENSNOOP_PATH_MAX - 1;
+}

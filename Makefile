@@ -5,8 +5,10 @@
 #   make check      build, then run unit, integration and sanitizer tests
 #   make V=1        show the commands
 #   make SANITIZE=1 user space built with ASan+UBSan (into build-asan/)
-#   make STATIC=1   link every tool statically
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make STATIC=1   every tool linked statically (into build-static/): one
+#                   file to copy to another host of the same architecture
+#   make install    PREFIX=/usr/local DESTDIR= (tools into sbin, man pages);
+#                   with STATIC=1 the static tools
 #
 # vmlinux.h is generated from $(VMLINUX_BTF) (default: the running kernel's
 # BTF); point VMLINUX_BTF at another BTF file, or VMLINUX_H at a header.
@@ -16,8 +18,13 @@ VERSION    := 0.1.0
 
 ifeq ($(SANITIZE),1)
 BUILD      ?= build-asan
+else ifeq ($(STATIC),1)
+BUILD      ?= build-static
 else
 BUILD      ?= build
+endif
+ifeq ($(SANITIZE)$(STATIC),11)
+$(error SANITIZE=1 and STATIC=1 exclude each other (ASan cannot link statically))
 endif
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -167,14 +174,20 @@ check:
 bench: all
 	$(Q)$(MAKE) -C bench
 
+MANS := $(wildcard $(addprefix man/man8/,$(addsuffix .8,$(TOOLS))))
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 $(addprefix man/man8/,$(addsuffix .8,$(TOOLS))) $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(if $(MANS),install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/sbin/,$(TOOLS)) \
+	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS)))
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-static
 
-.PHONY: all deps check-deps check tests bench install clean
+.PHONY: all deps check-deps check tests bench install uninstall clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

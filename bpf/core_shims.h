@@ -38,4 +38,99 @@ static __always_inline void core_file_path(struct file *f, struct vfsmount **mnt
 	*dentry = BPF_CORE_READ(f, f_path.dentry);
 }
 
+/* ---- block layer (struct request) -------------------------------------- */
+
+/*
+ * The struct request * of block_rq_insert and block_rq_issue (raw_tp and
+ * tp_btf see the tracepoint's arguments as u64 ctx[]). Before 5.11 they
+ * were (struct request_queue *q, struct request *rq); commit a54895fa057c
+ * ("block: remove the request_queue to argument request based tracepoints",
+ * 5.11) dropped q. User space counts the arguments in the kernel's BTF
+ * (btf_trace_block_rq_issue, common/hooks.h: loupe_tp_nargs) and passes
+ * rq_arg, the index of rq, as a .rodata constant: both loads use constant
+ * offsets (the verifier refuses a variable ctx offset) and the branch not
+ * taken is dead code, so a one-argument tp_btf program never reads ctx[1].
+ * block_rq_complete has had rq first since before 5.8.
+ */
+static __always_inline struct request *core_blk_tp_rq(__u64 *ctx, __u32 rq_arg)
+{
+	__u64 rq;
+
+	/* asm, because clang otherwise merges the two loads into one at
+	 * ctx + rq_arg * 8: a variable offset */
+	if (rq_arg == 1)
+		asm volatile("%0 = *(u64 *)(%1 + 8)" : "=r"(rq) : "r"(ctx));
+	else
+		asm volatile("%0 = *(u64 *)(%1 + 0)" : "=r"(rq) : "r"(ctx));
+	return (struct request *)rq;
+}
+
+/*
+ * The gendisk of a request: rq->rq_disk until 5.16; commit f3fa33acca9f
+ * ("block: remove the ->rq_disk field in struct request", 5.17) removed it,
+ * and since commit d152c682f03c ("block: add an explicit ->disk backpointer
+ * to the request_queue", 5.15) it is rq->q->disk.
+ */
+struct request_queue___loupe {
+	struct gendisk *disk;
+} __attribute__((preserve_access_index));
+
+struct request___loupe {
+	struct request_queue___loupe *q;
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct gendisk *core_rq_disk(struct request *rq)
+{
+	struct request___loupe *r = (void *)rq;
+
+	if (bpf_core_field_exists(r->rq_disk))
+		return BPF_CORE_READ(r, rq_disk);
+	return BPF_CORE_READ(r, q, disk);
+}
+
+/* Kernel dev_t: MKDEV(major, minor) = major << 20 | minor. */
+#define LOUPE_MKDEV(ma, mi) (((__u32)(ma) << 20) | (__u32)(mi))
+
+/* The whole disk's device number of a request (0 without a disk). */
+static __always_inline __u32 core_rq_disk_dev(struct request *rq)
+{
+	struct gendisk *disk = core_rq_disk(rq);
+
+	if (!disk)
+		return 0;
+	return LOUPE_MKDEV(BPF_CORE_READ(disk, major),
+			   BPF_CORE_READ(disk, first_minor));
+}
+
+/*
+ * The device number of the partition a request addresses (the whole disk's
+ * for I/O to the whole disk). rq->part is a struct block_device * since
+ * commit 0d02129e76ed ("block: merge struct block_device and struct
+ * hd_struct", 5.11); before, it was a struct hd_struct * and this returns
+ * the whole disk's number. rq->part is NULL when the queue does no I/O
+ * accounting (iostats off): the whole disk's number then too.
+ */
+struct hd_struct___loupe {
+	int partno;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 core_rq_part_dev(struct request *rq)
+{
+	struct block_device *part;
+
+	if (!bpf_core_type_exists(struct hd_struct___loupe)) {
+		part = BPF_CORE_READ(rq, part);
+		if (part)
+			return BPF_CORE_READ(part, bd_dev);
+	}
+	return core_rq_disk_dev(rq);
+}
+
+/* The request's operation and flags (blk_opf_t since 6.0, same bits). */
+static __always_inline __u32 core_rq_cmd_flags(struct request *rq)
+{
+	return BPF_CORE_READ(rq, cmd_flags);
+}
+
 #endif

@@ -1,0 +1,58 @@
+/*
+ * The count-summary template: a table of (key, count) rows, filled from a
+ * BPF count map (bpf/count.bpf.h, batch reads with a fallback:
+ * common/maps.h) or by hand, merged by key, sorted by count (largest
+ * first, then by key bytes so equal counts keep a stable order), cut to
+ * --top N, and written as rows of the tool's own columns (common/out.h:
+ * text with a header, or JSON records of type "count").
+ *
+ * Keys are fixed-size byte strings (a tool's key struct, padding zeroed);
+ * -k/--by picks which of the tool's key fields a row keeps
+ * (count_parse_by), and the tool zeroes the others, in the kernel or when
+ * adding, so rows that differ only there merge.
+ */
+#ifndef LOUPE_COUNT_H
+#define LOUPE_COUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "out.h"
+
+struct count_table;
+
+struct count_table *count_table__new(size_t key_size);
+void count_table__free(struct count_table *t);
+/* Add n to the row of key (created at 0 when new). 0 or -ENOMEM. */
+int count_table__add(struct count_table *t, const void *key, uint64_t n);
+void count_table__clear(struct count_table *t);
+/* Sort: count descending, then key bytes ascending. */
+void count_table__sort(struct count_table *t);
+size_t count_table__len(const struct count_table *t);
+/* Row i (in sorted order after count_table__sort, else insertion order). */
+const void *count_table__key(const struct count_table *t, size_t i);
+uint64_t count_table__count(const struct count_table *t, size_t i);
+/* Sum of all counts. */
+uint64_t count_table__total(const struct count_table *t);
+
+/* Take generation gen out of a count map (keys start with __u32 gen,
+ * values __u64, per-CPU or not) into the table; project(dst, key, ctx)
+ * may rewrite each key first (NULL: added as is). */
+int count_table__take(struct count_table *t, int map_fd, uint32_t gen,
+		      void (*project)(void *dst, const void *key, void *ctx), void *ctx);
+
+/* The cells of one row: the tool sets its key columns with out_*(). */
+typedef void (*count_cells_fn)(struct out *o, const void *key, void *ctx);
+
+/* Write the rows (sorted first) through o: the header (text), then at most
+ * top rows (0: all), each with the key cells and count_col set to the
+ * count; JSON records have type "count". */
+void count_table__print(struct count_table *t, struct out *o, int count_col,
+			uint64_t top, count_cells_fn cells, void *ctx);
+
+/* -k/--by: a comma-separated list of names from `names` (NULL-terminated)
+ * into a bit mask (bit i = names[i]). -EINVAL for an empty list or an
+ * unknown name. */
+int count_parse_by(const char *by, const char *const *names, uint32_t *mask);
+
+#endif

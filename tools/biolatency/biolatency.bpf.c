@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * biolatency: block I/O latency from the block_rq_* tracepoints, as tp_btf
+ * programs or, where those cannot load, raw_tp programs with the same
+ * bodies (user space enables one set: common/hooks.h). Start at issue (or,
+ * with -Q, at insert into the I/O scheduler), end at completion; the
+ * histograms are per-CPU and swapped per interval (bpf/summary.bpf.h).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include "loupe.bpf.h"
+#include "hist.bpf.h"
+#include "core_shims.h"
+#include "tools/biolatency/biolatency.h"
+
+const volatile bool cfg_queued = false;    /* -Q: start at insert */
+const volatile __u64 cfg_unit_ns = 1000;   /* slots in usecs (1000) or msecs */
+const volatile bool cfg_per_disk = false;  /* -D */
+const volatile bool cfg_per_flags = false; /* --per-flags */
+const volatile __u32 cfg_dev = 0;          /* --disk: kernel dev_t, 0: all */
+const volatile bool cfg_dev_part = false;  /* cfg_dev is a partition */
+const volatile __u32 cfg_rq_arg = 0;       /* index of rq in insert/issue */
+
+/* request -> start time (ns) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct request *);
+	__type(value, __u64);
+} starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct loupe_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 2048);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct biolat_key);
+	__type(value, struct loupe_hist);
+} keyed_hists SEC(".maps");
+
+static __always_inline int rq_start(struct request *rq, bool insert)
+{
+	__u64 ts;
+	long err;
+
+	if (!loupe_filter_pass())
+		return 0;
+	if (cfg_dev && (cfg_dev_part ? core_rq_part_dev(rq) :
+			core_rq_disk_dev(rq)) != cfg_dev)
+		return 0;
+	ts = bpf_ktime_get_ns();
+	/* with -Q, insert's time stands; issue starts only the requests that
+	 * bypassed the I/O scheduler (no insert) */
+	err = bpf_map_update_elem(&starts, &rq, &ts,
+				  cfg_queued && !insert ? BPF_NOEXIST : BPF_ANY);
+	if (err && err != -17 /* EEXIST */)
+		loupe_count_loss(lost_stash);
+	return 0;
+}
+
+static __always_inline int rq_done(struct request *rq)
+{
+	struct loupe_hist *h;
+	__u64 *tsp, delta;
+
+	tsp = bpf_map_lookup_elem(&starts, &rq);
+	if (!tsp)
+		return 0; /* started before tracing, or filtered out */
+	delta = bpf_ktime_get_ns() - *tsp;
+	bpf_map_delete_elem(&starts, &rq);
+	if ((__s64)delta < 0)
+		delta = 0;
+	if (cfg_per_disk || cfg_per_flags) {
+		struct biolat_key k = {};
+
+		if (cfg_per_disk)
+			k.dev = core_rq_part_dev(rq);
+		if (cfg_per_flags)
+			k.flags = core_rq_cmd_flags(rq);
+		h = loupe_hist_of(&keyed_hists, &k);
+	} else {
+		h = loupe_hist_cur(&hists);
+	}
+	if (h)
+		loupe_hist_add(h, loupe_log2_slot(delta / cfg_unit_ns), delta);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_insert")
+int btf_rq_insert(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), true); }
+
+SEC("tp_btf/block_rq_issue")
+int btf_rq_issue(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), false); }
+
+SEC("tp_btf/block_rq_complete")
+int btf_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0]); }
+
+SEC("raw_tp/block_rq_insert")
+int raw_rq_insert(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), true); }
+
+SEC("raw_tp/block_rq_issue")
+int raw_rq_issue(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), false); }
+
+SEC("raw_tp/block_rq_complete")
+int raw_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0]); }

@@ -47,17 +47,18 @@ static int parse_prefix(const char *arg, void *dst)
 }
 
 static const struct tool_opt opts[] = {
-	{ 'f', "flag", "O_FLAG", "only opens with this flag (O_CREAT, O_WRONLY, O_RDONLY...); "
-	  "repeat for any of several (in the kernel)", parse_flag, &cfg },
-	{ 0, "path", "PREFIX", "only paths that start with PREFIX (in the kernel; repeat "
-	  "for up to 8); relative names match as passed, or in full with -F", parse_prefix, &cfg },
+	{ 'f', "flag", "O_FLAG", "only opens with this flag, e.g. O_CREAT (repeat: any)",
+	  parse_flag, &cfg },
+	{ 0, "path", "PREFIX", "only paths starting with PREFIX (repeat: any of 8)",
+	  parse_prefix, &cfg },
 	{ 0 },
 };
 
 static struct loupe_tool tool = {
 	.name = "opensnoop",
-	.summary = "Trace open(2), openat(2), openat2(2), creat(2) and open_by_handle_at(2): "
-		   "which files are\nopened, by whom, with what result.",
+	.summary = "Trace open(2), openat(2), openat2(2), creat(2), open_by_handle_at(2):\n"
+		   "which files are opened, by whom, with what result. -e adds FLAGS and\n"
+		   "MODE; -F makes relative names absolute, and --path then matches those.",
 	.usage = "[OPTIONS] [--exec CMD [ARG...]]",
 	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_FULL_PATH),
 	.opts = opts,

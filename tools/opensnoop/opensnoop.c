@@ -47,7 +47,7 @@ static int parse_prefix(const char *arg, void *dst)
 }
 
 static const struct tool_opt opts[] = {
-	{ 'f', "flag", "O_FLAG", "only opens with this flag, e.g. O_CREAT (repeat: any)",
+	{ 'f', "flag", "O_FLAG", "only opens with this flag (O_CREAT...; repeat: any)",
 	  parse_flag, &cfg },
 	{ 0, "path", "PREFIX", "only paths starting with PREFIX (repeat: any of 8)",
 	  parse_prefix, &cfg },

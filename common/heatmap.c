@@ -73,16 +73,16 @@ static void term_legend(const struct heatmap *h)
 
 	fprintf(f, "%s: one row per interval, one column per %s bucket (log2)\n",
 		c->title, h->fmt.unit);
-	fprintf(f, "%s per bucket and interval:", c->what);
+	fprintf(f, "%s per cell:", c->what);
 	for (i = 1; i <= LEVELS; i++) {
-		fputc(' ', f);
+		fputs(i > 1 ? "  " : " ", f);
 		if (c->style == HEATMAP_ANSI)
 			cell(f, c->style, i);
 		else
 			fputc(plain_shade[i], f);
 		hist_label(lbl, sizeof(lbl), &(struct hist_fmt){ .kind = HIST_LOG2 },
 			   1ULL << (2 * (i - 1)));
-		fprintf(f, ">=%s", lbl);
+		fprintf(f, " %s+", lbl);
 	}
 	fputc('\n', f);
 	/* axis: the lower bound of every 4th bucket at its column */

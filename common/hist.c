@@ -164,8 +164,9 @@ void hist_print_ext(FILE *out, const struct hist_fmt *f, const struct loupe_hist
 	for (i = 0; i < 3; i++) {
 		fprintf(out, "%s%s ~ ", i ? ", " : "", qn[i]);
 		print_est(out, hist_quantile(f, h, qs[i]));
+		fprintf(out, " %s", f->unit);
 	}
-	fprintf(out, " %s (estimated from the buckets)\n\n", f->unit);
+	fputs(" (estimated from the buckets)\n\n", out);
 }
 
 void hist_json(struct jw *w, const struct hist_fmt *f, const struct loupe_hist *h,

@@ -52,7 +52,8 @@ double hist_quantile(const struct hist_fmt *f, const struct loupe_hist *h, doubl
  */
 void hist_print(FILE *out, const struct hist_fmt *f, const struct loupe_hist *h);
 /* -e: "\navg = A <unit>, total: T <unit>, count: N\n" (bcc biolatency -e),
- * then "p50 ~ X, p90 ~ Y, p99 ~ Z <unit> (estimated from the buckets)\n"
+ * then "p50 ~ X <unit>, p90 ~ Y <unit>, p99 ~ Z <unit> (estimated from the
+ * buckets)\n"
  * and an empty line; nothing when empty. */
 void hist_print_ext(FILE *out, const struct hist_fmt *f, const struct loupe_hist *h);
 /* JSON members into an open record: "unit", "count", <sum_key>, "buckets":

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,9 +90,17 @@ static bool of_kind(struct bpf_program *p, const char *kind)
 int loupe_choose_hooks(struct bpf_object_skeleton *s, const struct loupe_rung *ladder,
 		       int n, int verbose)
 {
+	const char *force = getenv("LOUPE_FORCE_HOOK");
 	int chosen = -1, i, j, err;
 
 	for (i = 0; i < n && chosen < 0; i++) {
+		if (force && strcmp(force, ladder[i].kind)) {
+			/* tests: take the rung named there */
+			if (verbose)
+				fprintf(stderr, "%s: hooks: %s skipped (LOUPE_FORCE_HOOK=%s)\n",
+					loupe_name(), ladder[i].kind, force);
+			continue;
+		}
 		err = ladder[i].probe ? ladder[i].probe(ladder[i].arg) : 0;
 		if (!err)
 			chosen = i;

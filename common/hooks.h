@@ -26,7 +26,8 @@ struct loupe_rung {
  * Returns the chosen index, or -ENOENT when none is usable. With verbose,
  * prints "<tool>: hooks: <kind> (<enabled sections>)" and why better rungs
  * were skipped. Call after the tool has disabled programs it does not want
- * and before load. */
+ * and before load. LOUPE_FORCE_HOOK=<kind> in the environment skips the
+ * other rungs (tests use it to exercise a fallback). */
 int loupe_choose_hooks(struct bpf_object_skeleton *s, const struct loupe_rung *ladder,
 		       int n, int verbose);
 

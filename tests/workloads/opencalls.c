@@ -28,7 +28,11 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "creat"))
 		return report(creat(argv[2], (mode_t)strtol(argv[3], NULL, 8)));
 	if (argc == 3 && !strcmp(argv[1], "handle")) {
-		struct file_handle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
+		static union {
+			struct file_handle fh;
+			char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+		} h;
+		struct file_handle *fh = &h.fh;
 		int mount_id, mfd;
 
 		fh->handle_bytes = MAX_HANDLE_SZ;

@@ -424,8 +424,10 @@ int loupe_configure(struct bpf_object_skeleton *s, const struct loupe_opts *o)
 	if (err && err != -ENOENT)
 		return err;
 	if (events && o->buffer_size) {
-		/* wake the reader once a quarter of the buffer is unread */
-		uint64_t wake = o->buffer_size / 4;
+		/* wake the reader once 1/16 of the buffer is unread: rare
+		 * enough to cost nothing per event, early enough that a
+		 * reader that is slow to run still drains in time */
+		uint64_t wake = o->buffer_size / 16;
 
 		err = bpf_map__set_max_entries(events, (uint32_t)o->buffer_size);
 		if (err)

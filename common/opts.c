@@ -9,7 +9,7 @@
 #include "opts.h"
 #include "parse.h"
 
-#define DEFAULT_BUFFER_SIZE (8ULL << 20)
+#define DEFAULT_BUFFER_SIZE (2ULL << 20)
 
 /* How a shared option takes its value. */
 enum kind { K_FLAG, K_IDS, K_U64, K_DUR, K_STR, K_SIZE, K_EXEC };
@@ -43,7 +43,7 @@ static const struct shared_opt shared[O__NR] = {
 	[O_BY]         = { 'k', "by", "KEYS", "what a count summary groups by", K_STR },
 	[O_TOP]        = { 0, "top", "N", "only the N largest rows", K_U64 },
 	[O_MAX_EVENTS] = { 0, "max-events", "N", "stop after N events", K_U64 },
-	[O_BUFFER_SIZE]= { 0, "buffer-size", "SIZE", "ring buffer size (default 8M; 64K..1G, a power of 2)", K_SIZE },
+	[O_BUFFER_SIZE]= { 0, "buffer-size", "SIZE", "ring buffer size (default 2M; 64K..1G, power of 2)", K_SIZE },
 	[O_HEATMAP]    = { 0, "heatmap", NULL, "latency heat map on the terminal", K_FLAG },
 	[O_SVG]        = { 0, "svg", "FILE", "write the heat map to an SVG file", K_STR },
 	[O_MILLISECONDS]={ 'm', "milliseconds", NULL, "histogram in milliseconds", K_FLAG },

@@ -21,6 +21,9 @@ Prints one line per hook ("ok, N hits" or the stage and errno that
 failed) and a closing line "lane-hooks: <kernel> tracepoint=ok ...".
 Exit status: 0 when the baseline (classic tracepoint) works, 1 otherwise.
 Must run as root.
+
+hookprobe.py --toggle N instead attaches and detaches a syscall tracepoint
+N times while another process runs the patched code (see toggle()).
 """
 import ctypes
 import errno
@@ -316,10 +319,42 @@ PROBES = [
 ]
 
 
+def toggle(cycles):
+    """Attach and detach a syscall tracepoint program `cycles` times while
+    another process keeps entering openat on the other CPU.  Each attach and
+    detach live-patches the kernel's syscall entry (a jump label, written
+    with int3 while other CPUs run it).  Under qemu's multi-threaded TCG the
+    other vCPU may go on running the stale int3 (an "Oops: int3" or a soft
+    lockup within a few dozen cycles); a sound emulator survives them all."""
+    if TRACEFS is None:
+        raise Fail("tracefs", "not mounted")
+    tp_id = int(open(TRACEFS + "/events/syscalls/sys_enter_openat/id").read())
+    child = subprocess.Popen([sys.executable, "-c",
+                              "import os\nwhile True: os.close(os.open('/proc/self/stat', os.O_RDONLY))"])
+    t0 = time.time()
+    try:
+        for _ in range(cycles):
+            m = map_create()
+            p = prog_load(PT_TRACEPOINT, m)
+            pfd = perf_open(PERF_TYPE_TRACEPOINT, tp_id)
+            perf_attach(pfd, p)
+            time.sleep(0.001)
+            for fd in (pfd, p, m):
+                os.close(fd)
+    finally:
+        child.kill()
+        child.wait()
+    print("hookprobe: %d attach/detach cycles of sys_enter_openat under load in %.1fs"
+          % (cycles, time.time() - t0))
+    return 0
+
+
 def main():
     if os.geteuid() != 0:
         print("hookprobe: must run as root", file=sys.stderr)
         return 2
+    if len(sys.argv) == 3 and sys.argv[1] == "--toggle":
+        return toggle(int(sys.argv[2]))
     kernel = platform.release()
     results = {}
     for name, fn in PROBES:

@@ -76,7 +76,8 @@ def test_storm_tiny_buffer_counts_losses():
         m = re.search(r"(\d+) events, (\d+) lost \(ring buffer full (\d+)", tr.stderr)
         check(m, tr.stderr)
         eq(seen + int(m.group(2)), STORM, "printed + lost")
-        check(int(m.group(2)) > 0, "a 64 KiB buffer under a storm loses events")
+        if not lib.LANE:  # emulated CPUs may be too slow to fill it
+            check(int(m.group(2)) > 0, "a 64 KiB buffer under a storm loses events")
         print(f"    tiny buffer: {seen} printed, {m.group(2)} lost of {STORM}")
         eq(int(m.group(2)), int(m.group(3)), "all losses are ring-buffer losses")
     finally:

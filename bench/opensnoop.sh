@@ -15,6 +15,9 @@
 #                        the workload on CPU 1)
 #       --foreign-wait S wait up to S seconds (default 600) before each
 #                        measurement for other BPF tracers to detach
+#       --quiet-wait S   wait up to S seconds (default 300, 0: don't) before
+#                        each measurement until the rest of the machine uses
+#       --quiet-pct P    at most P % (default 15) of one CPU
 #       --no-install     do not apt-get install missing packages
 #       --keep           keep the work directory (tracer outputs)
 #   -o, --out FILE       results file (default bench/results/opensnoop-<date>.md)
@@ -50,6 +53,8 @@ LONE_TIMEOUT_MS=2000
 EXIT_TIMEOUT_S=15
 DRAIN_TIMEOUT_S=60
 FOREIGN_WAIT_S=600
+QUIET_WAIT_S=300
+QUIET_PCT=15
 
 die() { echo "opensnoop.sh: $*" >&2; exit 1; }
 usage() { sed -n '/^# usage:/,/^# options for/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -57,6 +62,7 @@ log() { printf '%s\n' "$*" >&2; }
 
 posint() { [[ $2 =~ ^[0-9]+$ ]] && (( 10#$2 > 0 )) || { echo "opensnoop.sh: $1: not a positive integer: '$2'" >&2; exit 2; }; }
 
+ORIG_ARGS="$*"
 while (( $# )); do
 	case $1 in
 	-r|--rounds) posint "$1" "${2-}"; ROUNDS=$((10#$2)); shift 2 ;;
@@ -65,6 +71,8 @@ while (( $# )); do
 	--rate) posint "$1" "${2-}"; RATE=$((10#$2)); shift 2 ;;
 	--variants) [[ -n ${2-} ]] || { echo "opensnoop.sh: $1 needs a list" >&2; exit 2; }; VARIANTS=$2; shift 2 ;;
 	--no-pin) PIN=0; shift ;;
+	--quiet-wait) [[ ${2-} =~ ^[0-9]+$ ]] || { echo "opensnoop.sh: $1: not a number: '${2-}'" >&2; exit 2; }; QUIET_WAIT_S=$((10#$2)); shift 2 ;;
+	--quiet-pct) [[ ${2-} =~ ^[0-9]+$ ]] || { echo "opensnoop.sh: $1: not a number: '${2-}'" >&2; exit 2; }; QUIET_PCT=$((10#$2)); shift 2 ;;
 	--foreign-wait) [[ ${2-} =~ ^[0-9]+$ ]] || { echo "opensnoop.sh: $1: not a number: '${2-}'" >&2; exit 2; }; FOREIGN_WAIT_S=$((10#$2)); shift 2 ;;
 	--no-install) INSTALL=0; shift ;;
 	--keep) KEEP=1; shift ;;
@@ -288,25 +296,70 @@ stop_tracer() {
 	EXIT_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
 }
 
-run_workload() {	# prints ns/op
-	local r
+# busy clock ticks of all CPUs together (no fork: bash builtins only)
+sys_busy_ticks() {
+	local cpu u n s i w irq sirq st rest
+	read -r cpu u n s i w irq sirq st rest < /proc/stat
+	echo $(( u + n + s + irq + sirq + st ))
+}
+
+# Before a measurement: wait (up to --quiet-wait seconds) until the rest of
+# the machine uses at most --quiet-pct % of one CPU over one second.
+wait_system_quiet() {	# round variant
+	local a b used i waited=0
+	(( QUIET_WAIT_S > 0 )) || return 0
+	for (( i = 0; i < QUIET_WAIT_S; i++ )); do
+		a=$(sys_busy_ticks)
+		sleep 1
+		b=$(sys_busy_ticks)
+		used=$(( (b - a) * 100 / CLK_TCK ))
+		(( used <= QUIET_PCT )) && return 0
+		if (( !waited )); then
+			log "  (waiting for the machine to be quiet: others use ${used}% of a CPU)"
+			waited=1
+		fi
+	done
+	note "round $1, $2: measured on a busy machine (others used ${used}% of a CPU just before)"
+}
+
+# The measured workload. Sets WL_NS (ns per open+close) and WL_OTHER (CPU
+# time used meanwhile by everything but the workload and the tracer, in %
+# of one CPU).
+run_workload() {	# [tracer pid]
+	local pid=${1-} b0 b1 t0=0 t1=0 line kv el=0 cu=0
+	WL_NS=""; WL_OTHER=""
+	b0=$(sys_busy_ticks)
+	[[ -n $pid ]] && t0=$(cpu_ticks "$pid")
 	if (( RATE )); then
-		r=$("${WL[@]}" run "$TARGET" "$OPS" "$RATE") || return 1
+		"${WL[@]}" run "$TARGET" "$OPS" "$RATE" > "$WORKDIR/wl.out" || return 1
 	else
-		r=$("${WL[@]}" run "$TARGET" "$OPS") || return 1
+		"${WL[@]}" run "$TARGET" "$OPS" > "$WORKDIR/wl.out" || return 1
 	fi
-	r=${r##*ns_per_op=}
-	echo "$r"
+	[[ -n $pid ]] && t1=$(cpu_ticks "$pid")
+	b1=$(sys_busy_ticks)
+	read -r line < "$WORKDIR/wl.out"
+	for kv in $line; do
+		case ${kv%%=*} in
+		ns_per_op) WL_NS=${kv#*=} ;;
+		elapsed_ns) el=${kv#*=} ;;
+		cpu_us) cu=${kv#*=} ;;
+		esac
+	done
+	WL_OTHER=$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) -v cu="$cu" -v el="$el" -v hz="$CLK_TCK" \
+		'BEGIN { if (el <= 0) exit; o = (b - t) / hz - cu / 1e6; if (o < 0) o = 0; printf "%.0f", 100 * o / (el / 1e9) }')
+	[[ -n $WL_NS ]]
 }
 
 measure_none() {	# round
-	local r=$1 ns
+	local r=$1
 	wait_quiet "$r" none
+	wait_system_quiet "$r" none
 	rec "$r" none load "$(cut -d' ' -f1 /proc/loadavg)"
-	ns=$(run_workload) || { note "round $r, none: workload failed"; return; }
+	run_workload || { note "round $r, none: workload failed"; return; }
 	check_foreign "$r" none
-	rec "$r" none nsop "$ns"
-	log "  none          $ns ns/op"
+	rec "$r" none nsop "$WL_NS"
+	rec "$r" none other_pct "$WL_OTHER"
+	log "  none          $WL_NS ns/op (others ${WL_OTHER}% of a CPU)"
 }
 
 measure_tracer() {	# round variant
@@ -358,8 +411,13 @@ measure_tracer() {	# round variant
 
 	# the measured workload
 	wait_idle "$pid" || note "round $r, $v: tracer not idle before the workload"
+	wait_system_quiet "$r" "$v"
 	a=$(cpu_ticks "$pid")
-	ns=$(run_workload) || { note "round $r, $v: workload failed"; ns=""; }
+	if run_workload "$pid"; then
+		ns=$WL_NS
+	else
+		note "round $r, $v: workload failed"; ns=""
+	fi
 	wait_idle "$pid" || note "round $r, $v: tracer still busy ${DRAIN_TIMEOUT_S}s after the workload"
 	check_foreign "$r" "$v" "$pid"
 	b=$(cpu_ticks "$pid")
@@ -371,6 +429,7 @@ measure_tracer() {	# round variant
 	(( STOP_RC == 0 )) || note "round $r, $v: exit status $STOP_RC"
 
 	[[ -n $ns ]] && rec "$r" "$v" nsop "$ns"
+	rec "$r" "$v" other_pct "$WL_OTHER"
 	rec "$r" "$v" cpu_ns "$(awk -v t=$((b - a)) -v hz="$CLK_TCK" -v n="$OPS" 'BEGIN { printf "%.1f", t * 1e9 / hz / n }')"
 	rec "$r" "$v" rss_kb "${rss:-0}"
 	rec "$r" "$v" exit_ms "$exit_ms"
@@ -381,8 +440,8 @@ measure_tracer() {	# round variant
 		rec "$r" "$v" delivered "$delivered"
 		rec "$r" "$v" lost "$lost"
 	fi
-	log "$(printf '  %-13s %s ns/op, start-up %s ms, exit %s ms, delivered %s/%s, lost %s' \
-		"$v" "${ns:-?}" "$res" "$exit_ms" "${delivered:--}" "$OPS" "${lost:--}")"
+	log "$(printf '  %-13s %s ns/op, start-up %s ms, exit %s ms, delivered %s/%s, lost %s (others %s%% of a CPU)' \
+		"$v" "${ns:-?}" "$res" "$exit_ms" "${delivered:--}" "$OPS" "${lost:--}" "$WL_OTHER")"
 	if (( KEEP )); then :; else rm -f "$out"; fi
 }
 
@@ -490,9 +549,9 @@ TABLE=$(
 			else
 				del="?"
 			fi
-			lost=$(awk -F'\t' -v v="$v" '$2 == v && $3 == "lost" { if ($4 == "-") u = 1; else if ($4 + 0 > m) m = $4 + 0; n++ }
-				END { if (!n) print "?"; else if (u && !m) print "not reported"; else print m }' "$RAW")
-			[[ $lost =~ ^[0-9]+$ ]] && lost=$(fmt "$lost")
+			lost=$(awk -F'\t' -v v="$v" 'BEGIN { m = -1 } $2 == v && $3 == "lost" { if ($4 == "-") u = 1; else if ($4 + 0 > m) m = $4 + 0; n++ }
+				END { if (!n) print "?"; else if (m < 0) print "not reported"; else if (u) print m " (some rounds: not reported)"; else print m }' "$RAW")
+			[[ $lost =~ ^[0-9]+ ]] && lost="$(fmt "${lost%% *}")${lost#"${lost%% *}"}"
 			ln=$(agg "$v" lone_ms med); lt=$(agg "$v" lone_ms timeouts); lnn=$(agg "$v" lone_ms n)
 			if [[ $ln == timeout ]]; then
 				lone="> $(fmt "$LONE_TIMEOUT_MS") ms"
@@ -525,17 +584,18 @@ else
 fi
 
 ROUND_TABLE=$(
-	echo "| round | variant | ns/op | start-up ms | lone ms | delivered | lost | CPU/event ns | exit ms | VmHWM kB | load |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| round | variant | ns/op | start-up ms | lone ms | delivered | lost | CPU/event ns | exit ms | VmHWM kB | load | others % |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	awk -F'\t' '
 		{ k = $1 SUBSEP $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
 		  if ($3 == "lone_ms") v[k, $3] = (v[k, $3] == "" ? "" : v[k, $3] " ") $4; else v[k, $3] = $4 }
 		END {
 			for (i = 1; i <= n; i++) {
 				split(order[i], p, SUBSEP); k = order[i]
-				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p[1], p[2],
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p[1], p[2],
 					v[k, "nsop"], v[k, "startup_ms"], v[k, "lone_ms"], v[k, "delivered"],
-					v[k, "lost"], v[k, "cpu_ns"], v[k, "exit_ms"], v[k, "rss_kb"], v[k, "load"]
+					v[k, "lost"], v[k, "cpu_ns"], v[k, "exit_ms"], v[k, "rss_kb"], v[k, "load"],
+					v[k, "other_pct"]
 			}
 		}' "$RAW"
 )
@@ -546,7 +606,7 @@ LOUPE_REV=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo "?")
 REPORT=$(
 	echo "# opensnoop benchmark, $START_DATE"
 	echo
-	echo "Command: \`bench/opensnoop.sh -r $ROUNDS -n $OPS -l $LONE$( ((RATE)) && echo " --rate $RATE")$( ((PIN)) || echo " --no-pin")\`"
+	echo "Command: \`bench/opensnoop.sh${ORIG_ARGS:+ $ORIG_ARGS}\` (rounds $ROUNDS, $OPS open+close, $LONE lone events per round and variant)"
 	echo
 	echo "- machine: kernel $(uname -r), $(getconf _NPROCESSORS_ONLN) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo))"
 	echo "- workload: $OPS openat+close of one existing file per round and variant$( ((RATE)) && echo ", paced at $RATE opens/s"), $ROUNDS interleaved rounds (order rotated each round)"
@@ -570,7 +630,7 @@ REPORT=$(
 	echo
 	echo "## Per round"
 	echo
-	echo "(load: the 1-minute load average when the variant's measurement began)"
+	echo "(load: the 1-minute load average when the variant's measurement began; others %: CPU time used during the workload by everything but the workload and the tracer, in % of one CPU)"
 	echo
 	echo "$ROUND_TABLE"
 )

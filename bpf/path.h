@@ -25,8 +25,6 @@ struct loupe_path_walk {
 	__u32 len[LOUPE_PATH_DEPTH];
 	__u32 n;          /* names collected */
 	__u32 truncated;  /* the root was not reached within LOUPE_PATH_DEPTH */
-	__u32 emitted;    /* loupe_path_emit()'s result, see there */
-	__u32 pad;
 };
 
 /* A buffer passed to loupe_path_emit() must have this many bytes: it may
@@ -119,7 +117,7 @@ static __always_inline void loupe_path_walk(struct loupe_path_walk *w,
  * path. Returns the bytes written, at most LOUPE_PATH_MAX - 1; buf must
  * have LOUPE_PATH_BUF bytes.
  */
-static __always_inline __u32 loupe_path_emit(char *buf, struct loupe_path_walk *w)
+static __always_inline __u32 loupe_path_emit(char *buf, const struct loupe_path_walk *w)
 {
 	__u32 off = 1, n = w->n;
 	int i;
@@ -139,19 +137,15 @@ static __always_inline __u32 loupe_path_emit(char *buf, struct loupe_path_walk *
 		if (off + len + 1 > LOUPE_PATH_MAX - 1)
 			break;
 		/* the masks change no value (checked above); they give the
-		 * verifier one range per iteration, not a growing set */
+		 * verifier one range of off per iteration, not a set that
+		 * grows with each (6x fewer instructions to verify) */
 		off &= LOUPE_PATH_MAX - 1;
 		bpf_probe_read_kernel(buf + off, len, w->name[k]);
 		off += len;
 		buf[off] = '/';
 		off = (off + 1) & (LOUPE_PATH_MAX - 1);
 	}
-	/* Returned through memory: the verifier then forgets which of the
-	 * LOUPE_PATH_DEPTH iterations ended the loop, and checks the
-	 * caller's code after this once instead of once per iteration
-	 * (about 8x fewer instructions to verify, and load time). */
-	w->emitted = off;
-	return *(volatile __u32 *)&w->emitted;
+	return off;
 }
 
 #endif

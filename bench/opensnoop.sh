@@ -362,8 +362,17 @@ measure_none() {	# round
 	log "  none          $WL_NS ns/op (others ${WL_OTHER}% of a CPU)"
 }
 
+loupe_sum() { sha256sum "$LOUPE" 2>/dev/null | cut -c1-12; }
+
 measure_tracer() {	# round variant
-	local r=$1 v=$2 s out err pid t0 res a b ns i lat exit_ms delivered lost rss
+	local r=$1 v=$2 s out err pid t0 res a b ns i lat exit_ms delivered lost rss sum
+	if [[ $v == loupe ]]; then
+		sum=$(loupe_sum)
+		if [[ $sum != "$LOUPE_SUM" ]]; then
+			note "round $r: $LOUPE changed during the run (sha256 $LOUPE_SUM -> $sum): rounds measured different builds"
+			LOUPE_SUM=$sum
+		fi
+	fi
 	s=$(short "$v")
 	wait_quiet "$r" "$v"
 	rec "$r" "$v" load "$(cut -d' ' -f1 /proc/loadavg)"
@@ -448,6 +457,9 @@ measure_tracer() {	# round variant
 # ------------------------------------------------------------------ run ---
 
 START_DATE=$(date '+%Y-%m-%d %H:%M:%S %Z')
+LOUPE_SUM=$(loupe_sum)
+LOUPE_SUM0=$LOUPE_SUM
+LOUPE_VERSION=$("$LOUPE" -V 2>/dev/null | head -1)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "opensnoop benchmark: $ROUNDS rounds x $OPS open+close, variants: ${RUN[*]}; $PIN_DESC"
 log "work directory: $WORKDIR"
@@ -612,7 +624,7 @@ REPORT=$(
 	echo "- workload: $OPS openat+close of one existing file per round and variant$( ((RATE)) && echo ", paced at $RATE opens/s"), $ROUNDS interleaved rounds (order rotated each round)"
 	echo "- pinning: $PIN_DESC"
 	echo "- load average before / after: $LOAD_BEFORE / $LOAD_AFTER"
-	echo "- loupe: ${CMD_DESC[loupe]:-not run} (repo at $LOUPE_REV); libbpf-tools $(version_of libbpf-tools); bpftrace $(version_of bpftrace); libbpf $(version_of libbpf1)"
+	echo "- loupe: ${CMD_DESC[loupe]:-not run} (${LOUPE_VERSION:-version ?}, sha256 ${LOUPE_SUM0:-?}…, repo at $LOUPE_REV when the run ended); libbpf-tools $(version_of libbpf-tools); bpftrace $(version_of bpftrace); libbpf $(version_of libbpf1)"
 	echo
 	echo "$TABLE"
 	echo

@@ -116,12 +116,13 @@ static void print_help(const struct loupe_tool *t)
 	for (i = 0; i < O__NR; i++)
 		if (t->shared & OPT(i))
 			help_line(shared[i].letter, shared[i].name, shared[i].arg,
-				  shared[i].help);
+				  t->shared_help && t->shared_help[i] ?
+				  t->shared_help[i] : shared[i].help);
 	help_line('h', "help", NULL, "show this help");
 	help_line('V', "version", NULL, "show the version");
 	printf("\nExamples:\n%s", t->examples);
 	printf("\nExit status: 0 ok (also Ctrl-C, -d, a closed pipe), 1 runtime "
-	       "failure, 2 usage error.\nSee %s(8).\n", t->name);
+	       "failure,\n2 usage error. See %s(8).\n", t->name);
 }
 
 static int parse_shared(const struct loupe_tool *t, int id, const char *arg,

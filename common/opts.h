@@ -70,6 +70,9 @@ struct loupe_tool {
 	const char *usage;        /* after the name, e.g. "[OPTIONS]" */
 	uint64_t shared;          /* OPT(...) mask of shared options */
 	const struct tool_opt *opts; /* terminated by { 0 } */
+	/* optional: the tool's own help text for some shared options, indexed
+	 * by enum loupe_opt (e.g. what -e adds in this tool) */
+	const char *const *shared_help;
 	const char *examples;     /* lines for --help */
 	/* positional arguments (NULL: none accepted); returns 0 or -errno
 	 * after printing nothing; the caller reports usage */

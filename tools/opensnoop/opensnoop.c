@@ -47,7 +47,7 @@ static int parse_prefix(const char *arg, void *dst)
 }
 
 static const struct tool_opt opts[] = {
-	{ 'f', "flag", "O_FLAG", "only opens with this flag (O_CREAT...; repeat: any)",
+	{ 'f', "flag", "O_FLAG", "only opens with this flag (O_CREAT...; repeat:any)",
 	  parse_flag, &cfg },
 	{ 0, "path", "PREFIX", "only paths starting with PREFIX (repeat: any of 8)",
 	  parse_prefix, &cfg },
@@ -62,6 +62,10 @@ static struct loupe_tool tool = {
 	.usage = "[OPTIONS] [--exec CMD [ARG...]]",
 	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_FULL_PATH),
 	.opts = opts,
+	.shared_help = (const char *const[O__NR]){
+		[O_EXTENDED] = "FLAGS and MODE columns",
+		[O_FULL_PATH] = "absolute paths for relative opens (loads BTF)",
+	},
 	.examples =
 		"  opensnoop                     # trace all opens\n"
 		"  opensnoop -x                  # only failed opens\n"

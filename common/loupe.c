@@ -150,6 +150,76 @@ static bool has_cap(int cap)
 	return eff & (1ULL << cap);
 }
 
+static bool cgroup2_mount(char *buf, size_t len);
+
+/* --exec's own cgroup: the command and every process it starts are traced
+ * through the cgroup filter; removed at exit. */
+static char exec_cgroup[600];
+
+/* Move the pids in cgroup dir `from` to our own cgroup, then remove it. */
+static void exec_cgroup_remove(void)
+{
+	char path[1300], mine[600] = "", line[600], mnt[512];
+	FILE *f;
+	int tries;
+
+	if (!*exec_cgroup)
+		return;
+	f = fopen("/proc/self/cgroup", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			snprintf(mine, sizeof(mine), "%s", line + 3);
+			mine[strcspn(mine, "\n")] = 0;
+		}
+	if (f)
+		fclose(f);
+	for (tries = 0; tries < 3 && rmdir(exec_cgroup) && errno == EBUSY; tries++) {
+		/* what the command left running goes back where we are */
+		snprintf(path, sizeof(path), "%s/cgroup.procs", exec_cgroup);
+		f = fopen(path, "r");
+		if (!f || !cgroup2_mount(mnt, sizeof(mnt)))
+			break;
+		while (fgets(line, sizeof(line), f)) {
+			FILE *to;
+
+			snprintf(path, sizeof(path), "%s%s/cgroup.procs", mnt, mine);
+			to = fopen(path, "w");
+			if (to) {
+				fputs(line, to);
+				fclose(to);
+			}
+		}
+		fclose(f);
+	}
+	*exec_cgroup = 0;
+}
+
+/* A fresh cgroup v2 directory for --exec, with pid in it; false if cgroup
+ * v2 cannot be used here (then the pid filter alone is used). */
+static bool exec_cgroup_create(pid_t pid)
+{
+	char mnt[512], procs[700];
+	FILE *f;
+	bool ok;
+
+	if (!cgroup2_mount(mnt, sizeof(mnt)))
+		return false;
+	snprintf(exec_cgroup, sizeof(exec_cgroup), "%s/loupe-exec-%d", mnt, (int)getpid());
+	if (mkdir(exec_cgroup, 0755)) {
+		*exec_cgroup = 0;
+		return false;
+	}
+	atexit(exec_cgroup_remove);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", exec_cgroup);
+	f = fopen(procs, "w");
+	ok = f && fprintf(f, "%d\n", (int)pid) > 0;
+	if (f && fclose(f))
+		ok = false;
+	if (!ok)
+		exec_cgroup_remove();
+	return ok;
+}
+
 static void start_exec_child(struct loupe_opts *o)
 {
 	int fds[2];
@@ -184,6 +254,14 @@ static void start_exec_child(struct loupe_opts *o)
 	close(fds[0]);
 	exec_child = pid;
 	exec_pipe = fds[1];
+	/* the command and its descendants, through a cgroup of their own;
+	 * else (no writable cgroup v2, or --cgroup given) the command alone */
+	if (!o->cgroup && exec_cgroup_create(pid)) {
+		o->cgroup = exec_cgroup;
+		if (verbose)
+			fprintf(stderr, "%s: --exec: tracing cgroup %s\n", name, exec_cgroup);
+		return;
+	}
 	o->pids[0] = (uint32_t)pid;
 	o->npids = 1;
 }

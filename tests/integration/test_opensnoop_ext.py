@@ -234,8 +234,25 @@ def test_exec_traces_only_the_command_and_exits_with_it():
     pid = int(tr.stderr.split("pid ")[1].split()[0])
     evs = tr.events()
     check(any(e["path"] == mine and e["pid"] == pid for e in evs), "the command's open")
-    eq({e["pid"] for e in evs}, {pid}, "only the command's process")
+    # the command and what it starts (sh's child sleep), nothing else
+    others = {e["pid"] for e in evs if e["pid"] != pid}
+    eq({e["comm"] for e in evs if e["pid"] in others}, {"sleep"}, "the command's children")
     check(all(e["path"] != noise for e in evs), "no open of the other process")
+
+
+def test_exec_follows_descendants():
+    d = rtmp()
+    a, b = f"{d}/a", f"{d}/b"
+    open(a, "w").close()
+    open(b, "w").close()
+    tr = Tracer(T, "-j", "--exec", "sh", "-c", f"cat {a}; (cat {b}); echo done")
+    eq(tr.wait(15), 0, "exit status")
+    evs = {e["path"]: e for e in tr.events() if e["path"] in (a, b)}
+    eq(set(evs), {a, b}, "opens by the child and the grandchild")
+    check(evs[a]["pid"] != evs[b]["pid"], "two processes")
+    eq((evs[a]["comm"], evs[b]["comm"]), ("cat", "cat"), "comm")
+    eq([l for l in os.listdir(cgroup2_root()) if l.startswith("loupe-exec-")], [],
+       "--exec's cgroup removed")
 
 
 def test_default_object_does_not_load_kernel_btf():

@@ -231,15 +231,28 @@ wait_idle() {
 	return 1
 }
 
-# BPF programs on perf-event tracepoints (bpftool perf) that are not ours:
-# other tracers running during the benchmark distort it. Prints
-# "name[pid] ...", nothing if there are none.
+# BPF programs on syscall tracepoints that are not ours: other tracers of
+# system calls running during the benchmark distort it. Looks at
+# perf-event attachments (classic tracepoints: bpftool perf) and raw
+# tracepoint links (bpftool link). Prints "name[pid] ...", nothing if none.
 foreign_tracers() {
 	local self=${1:-none}
 	command -v bpftool >/dev/null || return 0
-	bpftool perf show 2>/dev/null |
-		awk -v self="$self" '$1 == "pid" && $2 != self { print $NF "[" $2 "]" }' |
-		sort -u | tr '\n' ' ' | sed 's/ $//'
+	{
+		bpftool perf show 2>/dev/null |
+			awk -v self="$self" '$1 == "pid" && $2 != self && $NF ~ /^sys_(enter|exit)/ { print $NF "[" $2 "]" }'
+		bpftool link show 2>/dev/null |
+			awk -v self="$self" '
+				function flush() {
+					if (type == "raw_tracepoint" && tp ~ /^sys_(enter|exit)/ && pid != self)
+						print "raw:" tp "[" pid "]"
+					type = ""; tp = ""; pid = "?"
+				}
+				/^[0-9]+: / { flush(); type = $2 }
+				/^[ \t]+tp / { tp = $2; gsub(/\047/, "", tp) }
+				/^[ \t]+pids / { pid = $2; sub(/^[^(]*\(/, "", pid); sub(/\).*/, "", pid) }
+				END { flush() }'
+	} | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
 # Before a measurement: wait (up to --foreign-wait seconds) until no other

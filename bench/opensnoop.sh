@@ -637,7 +637,12 @@ REPORT=$(
 	echo "- workload: $OPS openat+close of one existing file per round and variant$( ((RATE)) && echo ", paced at $RATE opens/s"), $ROUNDS interleaved rounds (order rotated each round)"
 	echo "- pinning: $PIN_DESC"
 	echo "- load average before / after: $LOAD_BEFORE / $LOAD_AFTER"
-	echo "- loupe: ${CMD_DESC[loupe]:-not run} (${LOUPE_VERSION:-version ?}, sha256 ${LOUPE_SUM0:-?}…, repo at $LOUPE_REV when the run ended); libbpf-tools $(version_of libbpf-tools); bpftrace $(version_of bpftrace); libbpf $(version_of libbpf1)"
+	if have loupe; then
+		echo -n "- loupe: ${CMD_DESC[loupe]} (${LOUPE_VERSION:-version ?}, sha256 ${LOUPE_SUM0:-?}…, repo at $LOUPE_REV when the run ended)"
+	else
+		echo -n "- loupe: not run"
+	fi
+	echo "; libbpf-tools $(version_of libbpf-tools); bpftrace $(version_of bpftrace); libbpf $(version_of libbpf1)"
 	echo
 	echo "$TABLE"
 	echo

@@ -33,11 +33,14 @@ struct loupe_stats {
 	__u64 lost_stash;    /* entry stash (tid -> args) full */
 	__u64 lost_read;     /* a kernel/user read failed where it must not */
 	__u64 lost_map;      /* a summary map (histogram, count table) full */
+	__u64 lost_end;      /* an operation's end was never seen: its start
+			      * entry was still there when the same key
+			      * (request, thread) started again */
 };
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct loupe_filter) == 40, "loupe_filter layout");
-_Static_assert(sizeof(struct loupe_stats) == 32, "loupe_stats layout");
+_Static_assert(sizeof(struct loupe_stats) == 40, "loupe_stats layout");
 #endif
 
 #endif

@@ -36,6 +36,7 @@ void loupe_set_name(const char *n) { name = n; }
 const char *loupe_name(void) { return name; }
 bool loupe_exiting(void) { return exiting; }
 uint64_t loupe_events_out(void) { return events_out; }
+void loupe_add_events(uint64_t n) { events_out += n; }
 
 int loupe_fail(const char *step, int err)
 {
@@ -733,6 +734,8 @@ void loupe_collect(const struct bpf_object_skeleton *s)
 		total.lost_ringbuf += st->lost_ringbuf;
 		total.lost_stash += st->lost_stash;
 		total.lost_read += st->lost_read;
+		total.lost_map += st->lost_map;
+		total.lost_end += st->lost_end;
 	}
 	for (i = 0; i < s->prog_cnt; i++) {
 		struct bpf_prog_info info = { 0 };
@@ -752,7 +755,8 @@ int loupe_finish(const struct bpf_object_skeleton *s, const struct loupe_opts *o
 
 	if (s)
 		loupe_collect(s);
-	lost = total.lost_ringbuf + total.lost_stash + total.lost_read + recursion_misses;
+	lost = total.lost_ringbuf + total.lost_stash + total.lost_read + total.lost_map +
+	       total.lost_end + recursion_misses;
 
 	if (!ferror(stdout) && fflush(stdout) == 0 && o->json) {
 		struct jw w;
@@ -763,6 +767,8 @@ int loupe_finish(const struct bpf_object_skeleton *s, const struct loupe_opts *o
 		jw_kv_u64(&w, "lost_ringbuf", total.lost_ringbuf);
 		jw_kv_u64(&w, "lost_stash", total.lost_stash);
 		jw_kv_u64(&w, "lost_read", total.lost_read);
+		jw_kv_u64(&w, "lost_map", total.lost_map);
+		jw_kv_u64(&w, "lost_end", total.lost_end);
 		jw_kv_u64(&w, "recursion_misses", recursion_misses);
 		jw_end(&w);
 	}
@@ -772,14 +778,21 @@ int loupe_finish(const struct bpf_object_skeleton *s, const struct loupe_opts *o
 		fprintf(stderr, "%s: writing output: %s\n", name, strerror(errno));
 		status = 1;
 	}
-	if (!o->json || lost)
+	if (!o->json || lost) {
 		fprintf(stderr, "%s: %llu events, %llu lost (ring buffer full %llu, "
-			"entry stash full %llu, read failed %llu, recursion %llu)\n",
+			"entry stash full %llu, read failed %llu, recursion %llu",
 			name, (unsigned long long)events_out, (unsigned long long)lost,
 			(unsigned long long)total.lost_ringbuf,
 			(unsigned long long)total.lost_stash,
 			(unsigned long long)total.lost_read,
 			(unsigned long long)recursion_misses);
+		/* summary tools only */
+		if (total.lost_map || total.lost_end)
+			fprintf(stderr, ", summary map full %llu, end not seen %llu",
+				(unsigned long long)total.lost_map,
+				(unsigned long long)total.lost_end);
+		fputs(")\n", stderr);
+	}
 	(void)collected_any;
 	return status;
 }

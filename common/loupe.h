@@ -92,6 +92,9 @@ void loupe_detach(struct bpf_object_skeleton *s);
 bool loupe_exiting(void);
 /* Number of events output so far (callbacks that returned 0). */
 uint64_t loupe_events_out(void);
+/* Summary tools: add n events counted in the kernel (the "events" that
+ * loupe_finish reports). */
+void loupe_add_events(uint64_t n);
 
 /* Kernel timestamps (bpf_ktime_get_ns, CLOCK_MONOTONIC) to wall clock and
  * to seconds since the tool started. */

@@ -41,8 +41,9 @@ static __always_inline void core_file_path(struct file *f, struct vfsmount **mnt
 /* ---- block layer (struct request) -------------------------------------- */
 
 /*
- * The struct request * of block_rq_insert and block_rq_issue (raw_tp and
- * tp_btf see the tracepoint's arguments as u64 ctx[]). Before 5.11 they
+ * The struct request * of block_rq_insert, block_rq_issue and
+ * block_rq_requeue (raw_tp and tp_btf see the tracepoint's arguments as
+ * u64 ctx[]). Before 5.11 they
  * were (struct request_queue *q, struct request *rq); commit a54895fa057c
  * ("block: remove the request_queue to argument request based tracepoints",
  * 5.11) dropped q. User space counts the arguments in the kernel's BTF

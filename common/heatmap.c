@@ -278,7 +278,7 @@ static void svg_write(const struct heatmap *h, FILE *f)
 		smin = smax = 0;
 	nrows = smax - smin + 1;
 	cw = (int)(900 / ncols);
-	cw = cw < 2 ? 2 : cw > 24 ? 24 : cw;
+	cw = cw < 2 ? 2 : cw > 40 ? 40 : cw;
 	rh = 360 / nrows;
 	rh = rh < 12 ? 12 : rh > 24 ? 24 : rh;
 	pw = (int)ncols * cw;

@@ -3,8 +3,10 @@
  * biolatency: block I/O latency from the block_rq_* tracepoints, as tp_btf
  * programs or, where those cannot load, raw_tp programs with the same
  * bodies (user space enables one set: common/hooks.h). Start at issue (or,
- * with -Q, at insert into the I/O scheduler), end at completion; the
- * histograms are per-CPU and swapped per interval (bpf/summary.bpf.h).
+ * with -Q, at insert into the I/O scheduler), end at completion; a requeue
+ * restarts the clock. The histograms are per-CPU and swapped per interval
+ * (bpf/summary.bpf.h). A completion that is never seen shows as lost_end
+ * when its request starts again.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -55,12 +57,26 @@ static __always_inline int rq_start(struct request *rq, bool insert)
 			core_rq_disk_dev(rq)) != cfg_dev)
 		return 0;
 	ts = bpf_ktime_get_ns();
-	/* with -Q, insert's time stands; issue starts only the requests that
-	 * bypassed the I/O scheduler (no insert) */
-	err = bpf_map_update_elem(&starts, &rq, &ts,
-				  cfg_queued && !insert ? BPF_NOEXIST : BPF_ANY);
-	if (err && err != -17 /* EEXIST */)
+	err = bpf_map_update_elem(&starts, &rq, &ts, BPF_NOEXIST);
+	if (err == -17 /* EEXIST */) {
+		/* with -Q, insert's time stands: issue starts only requests
+		 * that bypassed the I/O scheduler (no insert) */
+		if (cfg_queued && !insert)
+			return 0;
+		/* this request started before and its completion was never
+		 * seen (requeues delete their start): count it, start anew */
+		loupe_count_loss(lost_end);
+		err = bpf_map_update_elem(&starts, &rq, &ts, BPF_ANY);
+	}
+	if (err)
 		loupe_count_loss(lost_stash);
+	return 0;
+}
+
+/* A requeued request is issued (or inserted) again: time it from then. */
+static __always_inline int rq_requeue(struct request *rq)
+{
+	bpf_map_delete_elem(&starts, &rq);
 	return 0;
 }
 
@@ -92,20 +108,28 @@ static __always_inline int rq_done(struct request *rq)
 	return 0;
 }
 
+/* Completion first: libbpf attaches in this order, and a start recorded
+ * before the completion hook is attached could be left behind. */
+SEC("tp_btf/block_rq_complete")
+int btf_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0]); }
+
+SEC("tp_btf/block_rq_requeue")
+int btf_rq_requeue(__u64 *ctx) { return rq_requeue(core_blk_tp_rq(ctx, cfg_rq_arg)); }
+
 SEC("tp_btf/block_rq_insert")
 int btf_rq_insert(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), true); }
 
 SEC("tp_btf/block_rq_issue")
 int btf_rq_issue(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), false); }
 
-SEC("tp_btf/block_rq_complete")
-int btf_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0]); }
+SEC("raw_tp/block_rq_complete")
+int raw_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0]); }
+
+SEC("raw_tp/block_rq_requeue")
+int raw_rq_requeue(__u64 *ctx) { return rq_requeue(core_blk_tp_rq(ctx, cfg_rq_arg)); }
 
 SEC("raw_tp/block_rq_insert")
 int raw_rq_insert(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), true); }
 
 SEC("raw_tp/block_rq_issue")
 int raw_rq_issue(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), false); }
-
-SEC("raw_tp/block_rq_complete")
-int raw_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0]); }

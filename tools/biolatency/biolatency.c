@@ -129,7 +129,7 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 	for (i = 0; i < cx->set.n; i++)
 		hist_merge(&all, &cx->set.e[i].h);
 	cx->ios += hist_total(&all);
-	// TODO loupe_add_events(hist_total(&all));
+	loupe_add_events(hist_total(&all));
 	if (cx->hm) {
 		err = heatmap__add(cx->hm, wall, &all);
 		if (!err && o.svg)

@@ -1,0 +1,257 @@
+"""biolatency on the real kernel: exact I/O counts on a loop device that
+only the test's own workload (tests/workloads/dioread.c) touches."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+from lib import (Tracer, check, eq, on_cleanup, run, run_tool, tmpdir, tool_path,
+                 wait_for, workload, bpf_prog_ids_of, bpf_prog_ids)
+
+T = "biolatency"
+
+
+def loop_device(size_mb=16):
+    """A loop device over a file in a fresh tmpdir (direct I/O to the backing
+    file when its file system allows it); detached at cleanup. udevd does not
+    run here, so nothing else reads it."""
+    d = tmpdir()
+    backing = os.path.join(d, "disk")
+    with open(backing, "wb") as f:
+        f.truncate(size_mb << 20)
+    for extra in (["--direct-io=on"], []):
+        r = run(["losetup", "--find", "--show"] + extra + [backing])
+        if r.returncode == 0:
+            dev = r.stdout.strip()
+            on_cleanup(lambda: run(["losetup", "-d", dev]))
+            return dev
+    raise AssertionError("losetup failed: " + r.stderr)
+
+
+def dio_reads(dev, n, size=4096):
+    r = run([workload("dioread"), "-n", str(n), "-s", str(size), dev])
+    eq(r.returncode, 0, "dioread: " + r.stderr)
+    eq(r.stdout.split()[:2], ["reads", str(n)], "reads done")
+
+
+def hists(tr):
+    return [r for r in tr.json_records() if r["type"] == "hist"]
+
+
+def stats(tr):
+    recs = tr.json_records()
+    eq(recs[-1]["type"], "stats", "last record")
+    return recs[-1]
+
+
+def exact(counted, st, n, what):
+    """Every I/O is counted, or reported lost: a completion the kernel ran
+    no program for (seen only under heavy load, as lost_end)."""
+    eq(counted + st["lost_end"], n, f"{what} (+ lost_end {st['lost_end']})")
+    check(st["lost_end"] <= n // 1000 + 1, f"lost_end {st['lost_end']} out of {n}")
+    eq(st["lost"], st["lost_end"], "no other loss")
+
+
+def test_exact_count_for_one_disk():
+    dev = loop_device()
+    name = os.path.basename(dev)
+    tr = Tracer(T, "-j", "--disk", name)
+    dio_reads(dev, 200)
+    eq(tr.stop(), 0, "exit status")
+    hs = hists(tr)
+    eq(len(hs), 1, "one summary at the end")
+    h = hs[0]
+    st = stats(tr)
+    exact(h["count"], st, 200, "I/Os counted")
+    eq(sum(b["count"] for b in h["buckets"]), h["count"], "sum of the buckets")
+    eq(h["unit"], "usecs", "unit")
+    check(h["sum_ns"] > 0, "sum_ns")
+    for i, b in enumerate(h["buckets"]):
+        eq((b["lo"], b["hi"]), (0 if i == 0 else 1 << i, (1 << (i + 1)) - 1), f"bucket {i} bounds")
+    eq(st["events"], h["count"], "stats: events are the I/Os")
+
+
+def test_text_histogram_and_extended():
+    dev = loop_device()
+    tr = Tracer(T, "-e", "--disk", os.path.basename(dev))
+    dio_reads(dev, 50)
+    eq(tr.stop(signal.SIGTERM), 0, "exit status after SIGTERM")
+    lines = tr.text_lines()
+    eq(lines[0], "", "bcc's empty line before a summary")
+    eq(lines[1], "     usecs               : count     distribution", "header")
+    rows = [l for l in lines if " -> " in l]
+    n = sum(int(l.split(":")[1].split()[0]) for l in rows)
+    check(49 <= n <= 50, f"rows add up: {n}")
+    check(any(l.endswith("|****************************************|") for l in rows),
+          "the largest row has 40 stars")
+    avg = [l for l in lines if l.startswith("avg = ")]
+    eq(len(avg), 1, "one -e line")
+    check(avg[0].endswith(f", count: {n}"), avg[0])
+    check(any(l.startswith("p50 ~ ") and "(estimated from the buckets)" in l for l in lines),
+          "percentile estimates, labelled")
+    check("Tracing block device I/O" in tr.stderr, "banner on stderr")
+
+
+def test_per_flags_shows_reads():
+    dev = loop_device()
+    tr = Tracer(T, "-j", "--per-flags", "--disk", os.path.basename(dev))
+    dio_reads(dev, 64)
+    eq(tr.stop(), 0, "exit status")
+    hs = hists(tr)
+    check(hs, "records")
+    exact(sum(h["count"] for h in hs), stats(tr), 64, "I/Os over all flag sets")
+    for h in hs:
+        check(re.fullmatch(r"([A-Za-z]+-)*Read", h["flags"]), "a read: " + h["flags"])
+    tr = Tracer(T, "--per-flags", "--disk", os.path.basename(dev))
+    dio_reads(dev, 8)
+    eq(tr.stop(), 0, "exit status")
+    sections = [l for l in tr.text_lines() if l.startswith("flags = ")]
+    check(sections and all(l.endswith("Read") for l in sections), f"text sections {sections}")
+
+
+def test_per_disk_and_queued():
+    dev = loop_device()
+    name = os.path.basename(dev)
+    tr = Tracer(T, "-j", "-D", "-Q", "--disk", name)
+    dio_reads(dev, 30)
+    eq(tr.stop(), 0, "exit status")
+    hs = hists(tr)
+    eq([h["disk"] for h in hs], [name], "one histogram, for the disk")
+    exact(hs[0]["count"], stats(tr), 30, "I/Os")
+
+
+def test_raw_tp_fallback_counts_the_same():
+    dev = loop_device()
+    env = dict(os.environ, LOUPE_FORCE_HOOK="raw_tp")
+    tr = Tracer(T, "-v", "-j", "-m", "--disk", os.path.basename(dev), env=env)
+    dio_reads(dev, 40)
+    eq(tr.stop(), 0, "exit status")
+    check("hooks: raw_tp (raw_tp/block_rq_complete, raw_tp/block_rq_requeue, "
+          "raw_tp/block_rq_issue)" in tr.stderr,
+          "-v names the hooks: " + tr.stderr)
+    h = hists(tr)[0]
+    eq(h["unit"], "msecs", "msecs histogram")
+    exact(h["count"], stats(tr), 40, "I/Os")
+    tr = Tracer(T, "-v", "-d", "100ms")
+    eq(tr.wait(10), 0, "exit status")
+    check(re.search(r"hooks: (tp_btf|raw_tp) \(", tr.stderr), "-v names the hook: " + tr.stderr)
+
+
+def test_interval_count_prints_n_summaries():
+    t0 = time.monotonic()
+    r = run_tool(T, "-T", "1", "3", timeout=20)
+    took = time.monotonic() - t0
+    eq(r.returncode, 0, "exit status: " + r.stderr)
+    times = [l for l in r.stdout.splitlines() if re.fullmatch(r"\d\d:\d\d:\d\d", l)]
+    eq(len(times), 3, "three summaries (time lines)")
+    check(2.5 < took < 6, f"took {took:.1f}s")
+    r = run_tool(T, "-j", "500ms", "3", timeout=20)
+    eq(r.returncode, 0, "exit status")
+    import json
+    recs = [json.loads(l) for l in r.stdout.splitlines()]
+    eq([x["type"] for x in recs], ["hist"] * 3 + ["stats"], "three hist records, then stats")
+
+
+def test_no_io_lost_between_intervals():
+    dev = loop_device()
+    tr = Tracer(T, "-j", "--disk", os.path.basename(dev), "100ms")
+    total = 0
+    for _ in range(10):
+        dio_reads(dev, 300)
+        total += 300
+    eq(tr.stop(), 0, "exit status")
+    hs = hists(tr)
+    check(len(hs) >= 3, f"several intervals ({len(hs)})")
+    exact(sum(h["count"] for h in hs), stats(tr), total, "every I/O in exactly one interval")
+
+
+def test_svg_one_column_per_interval():
+    dev = loop_device()
+    d = tmpdir()
+    svg = os.path.join(d, "lat.svg")
+    tr = Tracer(T, "--svg", svg, "--disk", os.path.basename(dev), "1", "3")
+    dio_reads(dev, 100)
+    eq(tr.wait(20), 0, "exit status")
+    if shutil.which("xmllint"):
+        r = run(["xmllint", "--noout", svg])
+        eq(r.returncode, 0, "well-formed XML: " + r.stderr)
+    import xml.etree.ElementTree as ET
+    root = ET.parse(svg).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    cols = [g for g in root.iter(ns + "g") if g.get("class") == "col"]
+    eq(len(cols), 3, "one column per interval")
+    got = sum(int(g.get("data-count")) for g in cols)
+    check(99 <= got <= 100, f"I/Os over the columns: {got}")
+    eq(root.find(ns + "title").text, "biolatency: block I/O latency of " + os.path.basename(dev),
+       "title")
+    texts = [t.text or "" for t in root.iter(ns + "text")]
+    check(any(t.startswith("latency (usecs") for t in texts), "y axis title")
+    check(any(t.startswith("time (") for t in texts), "x axis title")
+    check(not os.path.exists(svg + ".tmp"), "no temporary file left")
+    lines = tr.text_lines()
+    check(sum(1 for l in lines if " -> " in l) >= 1, "the histogram still printed")
+
+
+def test_heatmap_plain_rows():
+    dev = loop_device()
+    tr = Tracer(T, "--heatmap", "--disk", os.path.basename(dev), "1", "2")
+    dio_reads(dev, 20)
+    eq(tr.wait(20), 0, "exit status")
+    lines = tr.text_lines()
+    check(lines[0].startswith("biolatency: block I/O latency of "), lines[0])
+    check(lines[1].startswith("I/Os per cell: . 1+  : 4+"), "plain legend: " + lines[1])
+    check(lines[2].startswith("TIME     |0       16us"), "axis: " + lines[2])
+    rows = lines[3:]
+    eq(len(rows), 2, "a row per interval")
+    check(all("\x1b" not in l for l in lines), "no ANSI codes into a file")
+    got = sum(int(r.rsplit("|", 1)[1]) for r in rows)
+    check(19 <= got <= 20, f"counts per row add up: {got}")
+
+
+def test_bad_input_exits_2():
+    cases = [(["--disk", "no-such-disk0"], "no such disk"),
+             (["--disk", "../sda"], "no such disk"),
+             (["0"], "invalid interval '0'"),
+             (["1", "-1"], "invalid count '-1'"),
+             (["1", "0"], "invalid count '0'"),
+             (["x"], "invalid interval 'x'"),
+             (["1", "2", "3"], "unexpected argument"),
+             (["-i", "1", "2"], "either with -i"),
+             (["--heatmap", "-j"], "exclude each other"),
+             (["1", "-D"], "options go before"),
+             (["--bogus"], "unknown option")]
+    strace = shutil.which("strace")
+    for args, msg in cases:
+        cmd = [tool_path(T)] + args
+        if strace:
+            cmd = [strace, "-f", "-qq", "-e", "trace=bpf", "-o", "/dev/stderr"] + cmd
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+        r = run(cmd, timeout=10, env=env)
+        eq(r.returncode, 2, f"exit status for {args}")
+        lines = [l for l in r.stderr.splitlines() if l.startswith("biolatency:")]
+        eq(len(lines), 1, f"one error line for {args}: {r.stderr!r}")
+        check(msg in lines[0], f"message for {args}: {lines[0]}")
+        check("bpf(" not in r.stderr, f"no bpf() call for {args}")
+        eq(r.stdout, "", f"nothing on stdout for {args}")
+
+
+def test_lifecycle_leaves_nothing_attached():
+    for how in (signal.SIGINT, signal.SIGTERM, None):
+        tr = Tracer(T, *(["-d", "300ms"] if how is None else []))
+        ids = bpf_prog_ids_of(tr.proc.pid)
+        check(len(ids) >= 2, f"holds its programs: {ids}")
+        rc = tr.wait(10) if how is None else tr.stop(how)
+        eq(rc, 0, f"exit status ({how})")
+        # tp_btf programs are freed after an RCU grace period
+        left = wait_for(lambda: not (set(ids) & bpf_prog_ids()), timeout=5) or \
+            (set(ids) & bpf_prog_ids())
+        eq(left, True, "programs left after exit")
+        check(tr.output_bytes().startswith(b"\n"), "a final summary was printed")
+
+
+def test_closed_pipe_ends_quietly():
+    p = subprocess.Popen(f"{tool_path(T)} -T 100ms | head -n 1", shell=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    eq(p.wait(10), 0, "pipeline status")

@@ -1,8 +1,13 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
+
 #include "count.h"
+#include "interval.h"
+#include "loupe.h"
 #include "maps.h"
 
 struct count_table {
@@ -244,4 +249,77 @@ int count_parse_by(const char *by, const char *const *names, uint32_t *mask)
 	}
 	*mask = m;
 	return 0;
+}
+
+struct run_ctx {
+	struct count_table *t;
+	int fd, count_col;
+	struct out *o;
+	count_cells_fn cells;
+	void *ctx;
+	const struct loupe_opts *opts;
+};
+
+static int run_one(void *c, uint32_t gen, uint64_t wall_ns, bool last)
+{
+	struct run_ctx *r = c;
+	char ts[16];
+	int err;
+
+	(void)last;
+	count_table__clear(r->t);
+	err = count_table__take(r->t, r->fd, gen, NULL, NULL);
+	if (err)
+		return err;
+	loupe_add_events(count_table__total(r->t));
+	if (!r->o->json) {
+		if (r->opts->interval_ns)
+			fputc('\n', r->o->f);
+		if (r->opts->timestamp) {
+			fmt_hms(ts, sizeof(ts), wall_ns, false);
+			fprintf(r->o->f, "%-8s\n", ts);
+		}
+	}
+	count_table__print(r->t, r->o, r->count_col, r->opts->top, r->cells, r->ctx);
+	return 0;
+}
+
+int count_run(const struct bpf_object_skeleton *s, struct bpf_map *map,
+	      struct out *o, int count_col, count_cells_fn cells, void *ctx,
+	      const struct loupe_opts *opts)
+{
+	struct run_ctx r = { NULL, bpf_map__fd(map), count_col, o, cells, ctx, opts };
+	struct interval iv;
+	int err = interval__init(&iv, s, opts);
+
+	if (err)
+		return err;
+	r.t = count_table__new(bpf_map__key_size(map));
+	if (!r.t)
+		return -ENOMEM;
+	err = interval__run(&iv, run_one, &r);
+	count_table__free(r.t);
+	return err;
+}
+
+uint32_t count_by_option(const struct loupe_opts *opts, const char *dflt,
+			 const char *const *names)
+{
+	char list[256] = "";
+	uint32_t mask = 0;
+	size_t n = 0;
+	int i;
+
+	if (!opts->count) {
+		if (opts->by || opts->top || opts->interval_ns)
+			loupe_usage_error("-k, --top and -i need -c");
+		return 0;
+	}
+	if (!count_parse_by(opts->by ? opts->by : dflt, names, &mask))
+		return mask;
+	for (i = 0; names[i] && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+				      names[i]);
+	loupe_usage_error("invalid -k value '%s': a comma-separated list of %s",
+			  opts->by, list);
 }

@@ -50,6 +50,23 @@ typedef void (*count_cells_fn)(struct out *o, const void *key, void *ctx);
 void count_table__print(struct count_table *t, struct out *o, int count_col,
 			uint64_t top, count_cells_fn cells, void *ctx);
 
+/* The count-summary loop, after attach: every interval (or once, at the
+ * end) take the generation out of the count map into a table and print it
+ * (text: with -T a time line first, and an empty line between intervals).
+ * Returns 0 or -errno. */
+struct bpf_object_skeleton;
+struct bpf_map;
+struct loupe_opts;
+int count_run(const struct bpf_object_skeleton *s, struct bpf_map *map,
+	      struct out *o, int count_col, count_cells_fn cells, void *ctx,
+	      const struct loupe_opts *opts);
+
+/* For tools whose count summary is an option (-c): with -c, the -k value
+ * (or dflt) as a mask of names[]; without, -k, --top and -i are refused.
+ * Reports a bad value itself (exit 2). */
+uint32_t count_by_option(const struct loupe_opts *opts, const char *dflt,
+			 const char *const *names);
+
 /* -k/--by: a comma-separated list of names from `names` (NULL-terminated)
  * into a bit mask (bit i = names[i]). -EINVAL for an empty list or an
  * unknown name. */

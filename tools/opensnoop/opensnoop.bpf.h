@@ -14,6 +14,7 @@
 #define OPENSNOOP_BPF_H
 
 #include "loupe.bpf.h"
+#include "count.bpf.h"
 #include "syscall_tp.h"
 #include "tools/opensnoop/opensnoop.h"
 
@@ -48,6 +49,46 @@ struct {
 	__type(key, __u32);
 	__type(value, struct open_args);
 } stash SEC(".maps");
+
+/* -c: OPENSNOOP_BY_* bits of the count key; 0: one record per open */
+const volatile __u32 cfg_count_by = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct opensnoop_count_key);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct opensnoop_count_key);
+} count_key SEC(".maps");
+
+/* -c: count the open under its key instead of sending a record */
+static __always_inline void count_open(const struct opensnoop_event *e, __u32 len,
+				       __u32 tgid)
+{
+	__u32 zero = 0;
+	struct opensnoop_count_key *k = bpf_map_lookup_elem(&count_key, &zero);
+
+	if (!k)
+		return;
+	__builtin_memset(k, 0, sizeof(*k));
+	if (cfg_count_by & OPENSNOOP_BY_PROCESS)
+		k->pid = tgid;
+	if (cfg_count_by & (OPENSNOOP_BY_PROCESS | OPENSNOOP_BY_COMM))
+		bpf_get_current_comm(k->comm, sizeof(k->comm));
+	if (len > OPENSNOOP_COUNT_PATH - 1)
+		len = OPENSNOOP_COUNT_PATH - 1;
+	barrier_var(len); /* keep the mask: it bounds the size for the verifier */
+	if (cfg_count_by & OPENSNOOP_BY_PATH)
+		bpf_probe_read_kernel(k->path, len & (OPENSNOOP_COUNT_PATH - 1), e->path);
+	loupe_count_add(&counts, k, 1);
+}
 
 /* The user's path string into dst (OPENSNOOP_PATH_MAX bytes); its length. */
 static __always_inline __u32 user_path(char *dst, __u64 fname)
@@ -167,6 +208,10 @@ static __always_inline int leave(struct syscall_exit_ctx *ctx)
 	len = event_path(e, a, ctx->ret) & (OPENSNOOP_PATH_MAX - 1);
 	if (cfg_open.nprefix && !prefix_pass(e->path, len))
 		goto out;
+	if (cfg_count_by) {
+		count_open(e, len, pid_tgid >> 32);
+		goto out;
+	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = pid_tgid >> 32;
 	e->tid = tid;

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 #include "loupe.h"
+#include "count.h"
 #include "names.h"
 #include "tools/opensnoop/opensnoop.h"
 #include "opensnoop.skel.h"
@@ -60,7 +61,8 @@ static struct loupe_tool tool = {
 		   "which files are opened, by whom, with what result. -e adds FLAGS and\n"
 		   "MODE; -F makes relative names absolute, and --path then matches those.",
 	.usage = "[OPTIONS] [--exec CMD [ARG...]]",
-	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_FULL_PATH),
+	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_FULL_PATH) |
+		  OPT(O_COUNT) | OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL),
 	.opts = opts,
 	.shared_help = (const char *const[O__NR]){
 		[O_EXTENDED] = "FLAGS and MODE columns",
@@ -75,13 +77,15 @@ static struct loupe_tool tool = {
 		"  opensnoop -f O_CREAT -e       # only creating opens, with flags and mode\n"
 		"  opensnoop --cgroup /sys/fs/cgroup/system.slice/nginx.service\n"
 		"  opensnoop --exec ls /tmp      # only what 'ls /tmp' opens\n"
+		"  opensnoop -c -k path --top 5  # the 5 paths opened most (-k process,comm)\n"
 		"  opensnoop -j | jq .path       # JSON lines\n"
 		"  opensnoop -d 10s > opens.txt  # 10 seconds into a file\n",
 };
 
-enum { C_TIME, C_TIME_S, C_UID, C_PID, C_TID, C_COMM, C_FD, C_ERR, C_ERRNO,
+enum { C_COUNT, C_TIME, C_TIME_S, C_UID, C_PID, C_TID, C_COMM, C_FD, C_ERR, C_ERRNO,
        C_SYSCALL, C_FLAGS, C_MODE, C_FLAGS_N, C_MODE_N, C_PATH, C__NR };
 static const struct col cols[] = {
+	[C_COUNT]   = { "COUNT", "count", 7, 0 },
 	[C_TIME]    = { "TIME", "time", 15, COL_LEFT | COL_JSON },
 	[C_TIME_S]  = { "TIME(s)", "time_s", 10, COL_LEFT },
 	[C_UID]     = { "UID", "uid", 6, COL_JSON },
@@ -180,8 +184,22 @@ static void select_syscalls(struct bpf_object *obj, char *hooks, size_t len)
 	}
 }
 
-static uint32_t shown_cols(void)
+/* -c: a row of the count table (the columns -k did not pick are hidden) */
+static void count_cells(struct out *t, const void *key, void *ctx)
 {
+	const struct opensnoop_count_key *k = key;
+
+	out_uint(t, C_PID, k->pid);
+	out_str(t, C_COMM, k->comm, strnlen(k->comm, sizeof(k->comm)));
+	out_str(t, C_PATH, k->path, strnlen(k->path, sizeof(k->path)));
+}
+
+static uint32_t shown_cols(uint32_t by)
+{
+	if (o.count)
+		return OUT_BIT(C_COUNT) | (by & OPENSNOOP_BY_PROCESS ? OUT_BIT(C_PID) : 0) |
+		       (by & (OPENSNOOP_BY_PROCESS | OPENSNOOP_BY_COMM) ? OUT_BIT(C_COMM) : 0) |
+		       (by & OPENSNOOP_BY_PATH ? OUT_BIT(C_PATH) : 0);
 	uint32_t shown = OUT_BIT(C_PID) | OUT_BIT(C_COMM) | OUT_BIT(C_FD) |
 			 OUT_BIT(C_ERR) | OUT_BIT(C_ERRNO) | OUT_BIT(C_PATH);
 
@@ -204,12 +222,15 @@ int main(int argc, char **argv)
 	struct opensnoop_full_bpf *full = NULL;
 	struct bpf_object_skeleton *s;
 	char hooks[128] = "";
+	uint32_t by;
 	int err;
 
 	loupe_parse(&tool, argc, argv, &o);
+	by = count_by_option(&o, "process,path",
+			     (const char *const[]){ "path", "process", "comm", NULL });
 	tool.needs_btf = o.full_path;
 	loupe_start(&tool, &o);
-	out_init(&out, stdout, o.json, cols, C__NR, shown_cols());
+	out_init(&out, stdout, o.json, cols, C__NR, shown_cols(by));
 
 	/* open: -F reads kernel structs (CO-RE: libbpf loads the kernel's BTF,
 	 * DESIGN.md §10); the default object reads none */
@@ -228,6 +249,8 @@ int main(int argc, char **argv)
 	err = loupe_configure(s, &o);
 	if (!err)
 		err = loupe_set_var(s, "cfg_open", &cfg, sizeof(cfg));
+	if (!err)
+		err = loupe_set_var(s, "cfg_count_by", &by, sizeof(by));
 	if (err) {
 		err = loupe_fail("configure BPF object", err);
 		goto out;
@@ -259,8 +282,14 @@ int main(int argc, char **argv)
 
 	/* run */
 	fprintf(stderr, "Tracing open()s... Hit Ctrl-C to end.\n");
-	out_header(&out);
-	err = loupe_poll(full ? full->maps.events : def->maps.events, on_event, NULL, &o);
+	if (o.count) { /* -c: a count table per -i interval, or one at the end */
+		err = count_run(s, full ? full->maps.counts : def->maps.counts, &out,
+				C_COUNT, count_cells, NULL, &o);
+	} else {
+		out_header(&out);
+		err = loupe_poll(full ? full->maps.events : def->maps.events, on_event,
+				 NULL, &o);
+	}
 	if (err)
 		loupe_fail("reading events", err);
 	err = loupe_finish(s, &o) || err;

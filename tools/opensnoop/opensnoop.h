@@ -40,7 +40,19 @@ struct opensnoop_cfg {
 	char prefix[OPENSNOOP_MAX_PREFIXES][OPENSNOOP_PREFIX_MAX];
 };
 
+/* -c: opens counted in the kernel (map "counts"), keyed by what -k picks;
+ * the fields it does not pick are zero. */
+enum { OPENSNOOP_BY_PATH = 1, OPENSNOOP_BY_PROCESS = 2, OPENSNOOP_BY_COMM = 4 };
+#define OPENSNOOP_COUNT_PATH 256   /* longer paths are cut to 255 bytes */
+struct opensnoop_count_key {
+	__u32 gen;       /* generation (bpf/summary.bpf.h) */
+	__u32 pid;       /* BY_PROCESS */
+	char comm[16];   /* BY_PROCESS, BY_COMM */
+	char path[OPENSNOOP_COUNT_PATH]; /* BY_PATH; NUL-padded */
+};
+
 #ifndef __bpf__
+_Static_assert(sizeof(struct opensnoop_count_key) == 280, "opensnoop_count_key layout");
 _Static_assert(__builtin_offsetof(struct opensnoop_event, path) == OPENSNOOP_HDR_SIZE,
 	       "opensnoop_event layout");
 _Static_assert(sizeof(struct opensnoop_cfg) == 8 + 4 * OPENSNOOP_MAX_PREFIXES +

@@ -52,7 +52,7 @@ endif
 
 # ---- dependencies --------------------------------------------------------
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
-DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 libbpf-tools bpftrace
+DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 strace libbpf-tools bpftrace
 MISSING   := $(strip $(foreach t,$(CLANG) $(BPFTOOL) $(PKG_CONFIG),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
 ifeq ($(MISSING),)
 MISSING   := $(if $(shell $(PKG_CONFIG) --exists libbpf libelf zlib 2>/dev/null && echo ok),,libbpf-dev/libelf-dev/zlib1g-dev)

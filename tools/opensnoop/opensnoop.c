@@ -282,14 +282,11 @@ int main(int argc, char **argv)
 
 	/* run */
 	fprintf(stderr, "Tracing open()s... Hit Ctrl-C to end.\n");
-	if (o.count) { /* -c: a count table per -i interval, or one at the end */
-		err = count_run(s, full ? full->maps.counts : def->maps.counts, &out,
-				C_COUNT, count_cells, NULL, &o);
-	} else {
+	if (!o.count) /* -c: a count table per -i interval, or one at the end */
 		out_header(&out);
-		err = loupe_poll(full ? full->maps.events : def->maps.events, on_event,
-				 NULL, &o);
-	}
+	err = o.count ? count_run(s, full ? full->maps.counts : def->maps.counts, &out,
+				  C_COUNT, count_cells, NULL, &o) :
+		loupe_poll(full ? full->maps.events : def->maps.events, on_event, NULL, &o);
 	if (err)
 		loupe_fail("reading events", err);
 	err = loupe_finish(s, &o) || err;

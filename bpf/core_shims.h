@@ -67,6 +67,21 @@ static __always_inline struct request *core_blk_tp_rq(__u64 *ctx, __u32 rq_arg)
 }
 
 /*
+ * The accessors below take `direct`, a compile-time constant: true in
+ * tp_btf programs, where rq is a BTF pointer and fields are read with plain
+ * loads the verifier checks (and makes fault-safe); false in raw_tp
+ * programs, which must use bpf_probe_read_kernel() (a helper call per
+ * field, several times slower). The branch not taken is compiled out.
+ */
+#define CORE_RQ_READ(direct, p, ...) \
+	((direct) ? BPF_CORE_READ_DIRECT(p, __VA_ARGS__) : BPF_CORE_READ(p, __VA_ARGS__))
+#define BPF_CORE_READ_DIRECT(p, ...) ___core_direct(p, __VA_ARGS__)
+#define ___core_direct(p, a, ...) ___core_direct_n(p, a, ##__VA_ARGS__, 3, 2, 1)
+#define ___core_direct_n(p, a, b, c, n, ...) ___core_direct##n(p, a, b, c)
+#define ___core_direct1(p, a, b, c) ((p)->a)
+#define ___core_direct2(p, a, b, c) ((p)->a->b)
+
+/*
  * The gendisk of a request: rq->rq_disk until 5.16; commit f3fa33acca9f
  * ("block: remove the ->rq_disk field in struct request", 5.17) removed it,
  * and since commit d152c682f03c ("block: add an explicit ->disk backpointer
@@ -81,27 +96,27 @@ struct request___loupe {
 	struct gendisk *rq_disk;
 } __attribute__((preserve_access_index));
 
-static __always_inline struct gendisk *core_rq_disk(struct request *rq)
+static __always_inline struct gendisk *core_rq_disk(struct request *rq, bool direct)
 {
 	struct request___loupe *r = (void *)rq;
 
 	if (bpf_core_field_exists(r->rq_disk))
-		return BPF_CORE_READ(r, rq_disk);
-	return BPF_CORE_READ(r, q, disk);
+		return CORE_RQ_READ(direct, r, rq_disk);
+	return CORE_RQ_READ(direct, r, q, disk);
 }
 
 /* Kernel dev_t: MKDEV(major, minor) = major << 20 | minor. */
 #define LOUPE_MKDEV(ma, mi) (((__u32)(ma) << 20) | (__u32)(mi))
 
 /* The whole disk's device number of a request (0 without a disk). */
-static __always_inline __u32 core_rq_disk_dev(struct request *rq)
+static __always_inline __u32 core_rq_disk_dev(struct request *rq, bool direct)
 {
-	struct gendisk *disk = core_rq_disk(rq);
+	struct gendisk *disk = core_rq_disk(rq, direct);
 
 	if (!disk)
 		return 0;
-	return LOUPE_MKDEV(BPF_CORE_READ(disk, major),
-			   BPF_CORE_READ(disk, first_minor));
+	return LOUPE_MKDEV(CORE_RQ_READ(direct, disk, major),
+			   CORE_RQ_READ(direct, disk, first_minor));
 }
 
 /*
@@ -116,22 +131,22 @@ struct hd_struct___loupe {
 	int partno;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u32 core_rq_part_dev(struct request *rq)
+static __always_inline __u32 core_rq_part_dev(struct request *rq, bool direct)
 {
 	struct block_device *part;
 
 	if (!bpf_core_type_exists(struct hd_struct___loupe)) {
-		part = BPF_CORE_READ(rq, part);
+		part = CORE_RQ_READ(direct, rq, part);
 		if (part)
-			return BPF_CORE_READ(part, bd_dev);
+			return CORE_RQ_READ(direct, part, bd_dev);
 	}
-	return core_rq_disk_dev(rq);
+	return core_rq_disk_dev(rq, direct);
 }
 
 /* The request's operation and flags (blk_opf_t since 6.0, same bits). */
-static __always_inline __u32 core_rq_cmd_flags(struct request *rq)
+static __always_inline __u32 core_rq_cmd_flags(struct request *rq, bool direct)
 {
-	return BPF_CORE_READ(rq, cmd_flags);
+	return CORE_RQ_READ(direct, rq, cmd_flags);
 }
 
 #endif

@@ -40,9 +40,19 @@ static __always_inline __u32 loupe_linear_slot(__u64 v, __u64 base, __u64 step)
 	return s > LOUPE_HIST_SLOTS - 1 ? LOUPE_HIST_SLOTS - 1 : (__u32)s;
 }
 
-/* Count raw value `raw` in `slot` of h. */
+/* Count raw value `raw` in `slot` of h, from the one program that writes
+ * this map (plain adds: see loupe_add_1w in bpf/summary.bpf.h). */
 static __always_inline void loupe_hist_add(struct loupe_hist *h, __u32 slot,
 					   __u64 raw)
+{
+	loupe_add_1w(&h->slots[slot & (LOUPE_HIST_SLOTS - 1)], 1);
+	loupe_add_1w(&h->sum, raw);
+}
+
+/* The same where several programs that can interrupt one another on a CPU
+ * write the map. */
+static __always_inline void loupe_hist_add_shared(struct loupe_hist *h, __u32 slot,
+						  __u64 raw)
 {
 	loupe_add(&h->slots[slot & (LOUPE_HIST_SLOTS - 1)], 1);
 	loupe_add(&h->sum, raw);

@@ -52,11 +52,14 @@ static __always_inline void *loupe_lookup_or_init(void *map, const void *key,
 }
 
 /*
- * Counters are per-CPU map values, added to with atomic instructions: they
- * are not contended (one CPU's copy), and atomics keep a count exact even
- * when programs that share a map interrupt one another on a CPU (task and
- * irq context).
+ * Counters are per-CPU map values. loupe_add() uses an atomic instruction
+ * (uncontended: one CPU's copy), which keeps a count exact even when
+ * several programs that share the map interrupt one another on a CPU (task
+ * and irq context). A map written by ONE program can use plain adds
+ * (loupe_add_1w): the kernel never runs a program nested inside itself on
+ * a CPU (such a run is skipped and counted as a recursion miss).
  */
 #define loupe_add(p, v) __sync_fetch_and_add((p), (v))
+#define loupe_add_1w(p, v) (*(p) += (v))
 
 #endif

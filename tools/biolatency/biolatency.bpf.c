@@ -16,7 +16,7 @@
 #include "tools/biolatency/biolatency.h"
 
 const volatile bool cfg_queued = false;    /* -Q: start at insert */
-const volatile __u64 cfg_unit_ns = 1000;   /* slots in usecs (1000) or msecs */
+const volatile bool cfg_ms = false;        /* -m: slots in msecs, else usecs */
 const volatile bool cfg_per_disk = false;  /* -D */
 const volatile bool cfg_per_flags = false; /* --per-flags */
 const volatile __u32 cfg_dev = 0;          /* --disk: kernel dev_t, 0: all */
@@ -46,15 +46,16 @@ struct {
 	__type(value, struct loupe_hist);
 } keyed_hists SEC(".maps");
 
-static __always_inline int rq_start(struct request *rq, bool insert)
+/* btf: a tp_btf program (direct loads, core_shims.h), else raw_tp */
+static __always_inline int rq_start(struct request *rq, bool insert, bool btf)
 {
 	__u64 ts;
 	long err;
 
 	if (!loupe_filter_pass())
 		return 0;
-	if (cfg_dev && (cfg_dev_part ? core_rq_part_dev(rq) :
-			core_rq_disk_dev(rq)) != cfg_dev)
+	if (cfg_dev && (cfg_dev_part ? core_rq_part_dev(rq, btf) :
+			core_rq_disk_dev(rq, btf)) != cfg_dev)
 		return 0;
 	ts = bpf_ktime_get_ns();
 	err = bpf_map_update_elem(&starts, &rq, &ts, BPF_NOEXIST);
@@ -80,7 +81,7 @@ static __always_inline int rq_requeue(struct request *rq)
 	return 0;
 }
 
-static __always_inline int rq_done(struct request *rq)
+static __always_inline int rq_done(struct request *rq, bool btf)
 {
 	struct loupe_hist *h;
 	__u64 *tsp, delta;
@@ -96,40 +97,42 @@ static __always_inline int rq_done(struct request *rq)
 		struct biolat_key k = {};
 
 		if (cfg_per_disk)
-			k.dev = core_rq_part_dev(rq);
+			k.dev = core_rq_part_dev(rq, btf);
 		if (cfg_per_flags)
-			k.flags = core_rq_cmd_flags(rq);
+			k.flags = core_rq_cmd_flags(rq, btf);
 		h = loupe_hist_of(&keyed_hists, &k);
 	} else {
 		h = loupe_hist_cur(&hists);
 	}
+	/* constant divisors: the compiler multiplies instead of dividing */
 	if (h)
-		loupe_hist_add(h, loupe_log2_slot(delta / cfg_unit_ns), delta);
+		loupe_hist_add(h, loupe_log2_slot(cfg_ms ? delta / 1000000 : delta / 1000),
+			       delta);
 	return 0;
 }
 
 /* Completion first: libbpf attaches in this order, and a start recorded
  * before the completion hook is attached could be left behind. */
 SEC("tp_btf/block_rq_complete")
-int btf_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0]); }
+int btf_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0], true); }
 
 SEC("tp_btf/block_rq_requeue")
 int btf_rq_requeue(__u64 *ctx) { return rq_requeue(core_blk_tp_rq(ctx, cfg_rq_arg)); }
 
 SEC("tp_btf/block_rq_insert")
-int btf_rq_insert(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), true); }
+int btf_rq_insert(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), true, true); }
 
 SEC("tp_btf/block_rq_issue")
-int btf_rq_issue(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), false); }
+int btf_rq_issue(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), false, true); }
 
 SEC("raw_tp/block_rq_complete")
-int raw_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0]); }
+int raw_rq_complete(__u64 *ctx) { return rq_done((struct request *)ctx[0], false); }
 
 SEC("raw_tp/block_rq_requeue")
 int raw_rq_requeue(__u64 *ctx) { return rq_requeue(core_blk_tp_rq(ctx, cfg_rq_arg)); }
 
 SEC("raw_tp/block_rq_insert")
-int raw_rq_insert(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), true); }
+int raw_rq_insert(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), true, false); }
 
 SEC("raw_tp/block_rq_issue")
-int raw_rq_issue(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), false); }
+int raw_rq_issue(__u64 *ctx) { return rq_start(core_blk_tp_rq(ctx, cfg_rq_arg), false, false); }

@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	skel->rodata->cfg_queued = queued;
-	skel->rodata->cfg_unit_ns = o.milliseconds ? 1000000 : 1000;
+	skel->rodata->cfg_ms = o.milliseconds;
 	skel->rodata->cfg_per_disk = per_disk;
 	skel->rodata->cfg_per_flags = per_flags;
 	skel->rodata->cfg_dev = dev;

@@ -45,6 +45,9 @@ static __always_inline __u32 loupe_linear_slot(__u64 v, __u64 base, __u64 step)
 static __always_inline void loupe_hist_add(struct loupe_hist *h, __u32 slot,
 					   __u64 raw)
 {
+	/* clang drops the mask as redundant after loupe_log2_slot(), but
+	 * older verifiers (6.1) cannot bound the slot without it */
+	barrier_var(slot);
 	loupe_add_1w(&h->slots[slot & (LOUPE_HIST_SLOTS - 1)], 1);
 	loupe_add_1w(&h->sum, raw);
 }
@@ -54,6 +57,7 @@ static __always_inline void loupe_hist_add(struct loupe_hist *h, __u32 slot,
 static __always_inline void loupe_hist_add_shared(struct loupe_hist *h, __u32 slot,
 						  __u64 raw)
 {
+	barrier_var(slot);
 	loupe_add(&h->slots[slot & (LOUPE_HIST_SLOTS - 1)], 1);
 	loupe_add(&h->sum, raw);
 }

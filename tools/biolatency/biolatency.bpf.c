@@ -47,9 +47,23 @@ struct {
 } keyed_hists SEC(".maps");
 
 /* btf: a tp_btf program (direct loads, core_shims.h), else raw_tp */
+/*
+ * The starts map is keyed by the request's address, passed to map helpers
+ * as a copy (rq_key): verifiers before 6.13 or so turn a pointer that was
+ * spilled to the stack into a plain number once a helper has read that
+ * slot, and rq must stay a typed pointer for the direct loads after it.
+ */
+static __always_inline __u64 rq_key(struct request *rq)
+{
+	__u64 k = (__u64)rq;
+
+	barrier_var(k);
+	return k;
+}
+
 static __always_inline int rq_start(struct request *rq, bool insert, bool btf)
 {
-	__u64 ts;
+	__u64 ts, key;
 	long err;
 
 	if (!loupe_filter_pass())
@@ -58,7 +72,8 @@ static __always_inline int rq_start(struct request *rq, bool insert, bool btf)
 			core_rq_disk_dev(rq, btf)) != cfg_dev)
 		return 0;
 	ts = bpf_ktime_get_ns();
-	err = bpf_map_update_elem(&starts, &rq, &ts, BPF_NOEXIST);
+	key = rq_key(rq);
+	err = bpf_map_update_elem(&starts, &key, &ts, BPF_NOEXIST);
 	if (err == -17 /* EEXIST */) {
 		/* with -Q, insert's time stands: issue starts only requests
 		 * that bypassed the I/O scheduler (no insert) */
@@ -67,7 +82,7 @@ static __always_inline int rq_start(struct request *rq, bool insert, bool btf)
 		/* this request started before and its completion was never
 		 * seen (requeues delete their start): count it, start anew */
 		loupe_count_loss(lost_end);
-		err = bpf_map_update_elem(&starts, &rq, &ts, BPF_ANY);
+		err = bpf_map_update_elem(&starts, &key, &ts, BPF_ANY);
 	}
 	if (err)
 		loupe_count_loss(lost_stash);
@@ -77,20 +92,22 @@ static __always_inline int rq_start(struct request *rq, bool insert, bool btf)
 /* A requeued request is issued (or inserted) again: time it from then. */
 static __always_inline int rq_requeue(struct request *rq)
 {
-	bpf_map_delete_elem(&starts, &rq);
+	__u64 key = rq_key(rq);
+
+	bpf_map_delete_elem(&starts, &key);
 	return 0;
 }
 
 static __always_inline int rq_done(struct request *rq, bool btf)
 {
+	__u64 *tsp, delta, key = rq_key(rq);
 	struct loupe_hist *h;
-	__u64 *tsp, delta;
 
-	tsp = bpf_map_lookup_elem(&starts, &rq);
+	tsp = bpf_map_lookup_elem(&starts, &key);
 	if (!tsp)
 		return 0; /* started before tracing, or filtered out */
 	delta = bpf_ktime_get_ns() - *tsp;
-	bpf_map_delete_elem(&starts, &rq);
+	bpf_map_delete_elem(&starts, &key);
 	if ((__s64)delta < 0)
 		delta = 0;
 	if (cfg_per_disk || cfg_per_flags) {

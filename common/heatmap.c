@@ -23,8 +23,9 @@ struct column {
 };
 
 struct heatmap {
-	struct heatmap_cfg cfg;
+	struct heatmap_cfg cfg;  /* title, what and fmt point into this struct */
 	struct hist_fmt fmt;
+	char title[256], what[64], unit[32];
 	struct column *col;
 	size_t n;
 	uint64_t span;           /* intervals per column */
@@ -130,15 +131,19 @@ struct heatmap *heatmap__new(const struct heatmap_cfg *cfg)
 
 	if (!h)
 		return NULL;
+	/* keep copies: the caller's strings may not outlive this call */
 	h->cfg = *cfg;
 	h->fmt = *cfg->fmt;
 	h->cfg.fmt = &h->fmt;
+	snprintf(h->title, sizeof(h->title), "%s", cfg->title ? cfg->title : "heat map");
+	snprintf(h->what, sizeof(h->what), "%s", cfg->what ? cfg->what : "count");
+	snprintf(h->unit, sizeof(h->unit), "%s", cfg->fmt->unit ? cfg->fmt->unit : "");
+	h->cfg.title = h->title;
+	h->cfg.what = h->what;
+	h->fmt.unit = h->unit;
+	h->fmt.sum_key = NULL;
 	if (h->cfg.cols < 1 || h->cfg.cols > LOUPE_HIST_SLOTS)
 		h->cfg.cols = LOUPE_HIST_SLOTS;
-	if (!h->cfg.title)
-		h->cfg.title = "heat map";
-	if (!h->cfg.what)
-		h->cfg.what = "count";
 	h->span = 1;
 	if (h->cfg.term)
 		term_legend(h);

@@ -34,7 +34,8 @@ struct heatmap_cfg {
 
 struct heatmap;
 
-/* Prints the legend and axis line to cfg->term (if any). NULL: no memory. */
+/* Prints the legend and axis line to cfg->term (if any); copies the
+ * strings of cfg and *cfg->fmt. NULL: no memory. */
 struct heatmap *heatmap__new(const struct heatmap_cfg *cfg);
 void heatmap__free(struct heatmap *h);
 /* One interval ending at wall_ns: a terminal row, and a column kept for

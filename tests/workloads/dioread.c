@@ -73,8 +73,10 @@ int main(int argc, char **argv)
 
 		printf("pid %d\n", getpid());
 		fflush(stdout);
-		if (!fgets(line, sizeof(line), stdin))
+		if (!fgets(line, sizeof(line), stdin)) {
+			free(buf);
 			return 1;
+		}
 	}
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
@@ -83,9 +85,12 @@ int main(int argc, char **argv)
 		if (r != (ssize_t)size) {
 			fprintf(stderr, "dioread: read %llu: %s\n", i,
 				r < 0 ? strerror(errno) : "short read");
+			free(buf);
 			return 1;
 		}
 	}
 	printf("reads %llu ns %llu\n", n, now_ns() - t0);
+	free(buf);
+	close(fd);
 	return 0;
 }

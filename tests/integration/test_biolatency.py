@@ -4,10 +4,11 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import time
 
-from lib import (Tracer, check, eq, on_cleanup, run, run_tool, tmpdir, tool_path,
+from lib import (Skip, Tracer, check, eq, on_cleanup, run, run_tool, tmpdir, tool_path,
                  wait_for, workload, bpf_prog_ids_of, bpf_prog_ids)
 
 T = "biolatency"
@@ -28,6 +29,29 @@ def loop_device(size_mb=16):
             on_cleanup(lambda: run(["losetup", "-d", dev]))
             return dev
     raise AssertionError("losetup failed: " + r.stderr)
+
+
+def partitioned_loop_device():
+    """A loop device with two partitions (an MBR written here; losetup -P
+    scans it and devtmpfs makes loopNp1, loopNp2)."""
+    d = tmpdir()
+    backing = os.path.join(d, "disk")
+    mbr = bytearray(512)
+    for i, (start, count) in enumerate(((2048, 8192), (10240, 8192))):
+        mbr[446 + 16 * i:446 + 16 * (i + 1)] = struct.pack(
+            "<B3sB3sII", 0, b"\0\0\0", 0x83, b"\0\0\0", start, count)
+    mbr[510:512] = b"\x55\xaa"
+    with open(backing, "wb") as f:
+        f.write(mbr)
+        f.truncate(16 << 20)
+    r = run(["losetup", "--find", "--show", "-P", backing])
+    eq(r.returncode, 0, "losetup -P: " + r.stderr)
+    dev = r.stdout.strip()
+    on_cleanup(lambda: run(["losetup", "-d", dev]))
+    if not wait_for(lambda: os.path.exists(dev + "p2"), timeout=3):
+        # e.g. this CI kernel: CONFIG_MSDOS_PARTITION and EFI_PARTITION unset
+        raise Skip("this kernel reads no MBR partition table (runs in the kernel lane)")
+    return dev
 
 
 def dio_reads(dev, n, size=4096):
@@ -120,6 +144,28 @@ def test_per_disk_and_queued():
     hs = hists(tr)
     eq([h["disk"] for h in hs], [name], "one histogram, for the disk")
     exact(hs[0]["count"], stats(tr), 30, "I/Os")
+
+
+def test_partitions_by_name():
+    dev = partitioned_loop_device()
+    disk, p1, p2 = (os.path.basename(dev) + x for x in ("", "p1", "p2"))
+    tr = Tracer(T, "-j", "-D", "--disk", disk)
+    dio_reads(dev + "p1", 30)
+    dio_reads(dev + "p2", 20)
+    dio_reads(dev, 10)
+    eq(tr.stop(), 0, "exit status")
+    got = {h["disk"]: h["count"] for h in hists(tr)}
+    lost = stats(tr)["lost_end"]
+    check(lost <= 1, f"lost_end {lost}")
+    check(got.get(p1, 0) >= 30 - lost and got.get(p2, 0) >= 20 - lost and
+          got.get(disk, 0) >= 10 - lost and set(got) <= {disk, p1, p2},
+          f"a histogram per partition, named: {got}")
+    eq(sum(got.values()) + lost, 60, "the whole disk includes its partitions")
+    tr = Tracer(T, "-j", "--disk", p2)
+    dio_reads(dev + "p1", 30)
+    dio_reads(dev + "p2", 20)
+    eq(tr.stop(), 0, "exit status")
+    exact(hists(tr)[0]["count"], stats(tr), 20, "only the partition's I/O")
 
 
 def test_raw_tp_fallback_counts_the_same():

@@ -192,3 +192,22 @@ def wait_for(pred, timeout=5.0, step=0.01):
             return v
         time.sleep(step)
     return pred()
+
+
+def expect_usage_error(name, args, msg=None):
+    """The tool rejects args: exit status 2, one "<tool>: ..." line on stderr
+    (containing msg), nothing on stdout, and no bpf() call (strace)."""
+    cmd = [tool_path(name)] + list(args)
+    strace = shutil.which("strace")
+    if strace:
+        cmd = [strace, "-f", "-qq", "-e", "trace=bpf", "-o", "/dev/stderr"] + cmd
+    # LeakSanitizer cannot run under ptrace (the sanitizer build)
+    r = run(cmd, timeout=10, env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+    shown = list(args)[:3]
+    eq(r.returncode, 2, f"exit status for {shown}")
+    lines = [l for l in r.stderr.splitlines() if l.startswith(name + ":")]
+    eq(len(lines), 1, f"one error line for {shown}: {r.stderr!r}")
+    if msg:
+        check(msg in lines[0], f"message for {shown}: {lines[0]}")
+    check("bpf(" not in r.stderr, f"no bpf() call for {shown}")
+    eq(r.stdout, "", f"nothing on stdout for {shown}")

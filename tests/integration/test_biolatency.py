@@ -8,7 +8,7 @@ import struct
 import subprocess
 import time
 
-from lib import (Skip, Tracer, check, eq, on_cleanup, run, run_tool, tmpdir, tool_path,
+from lib import (expect_usage_error, Skip, Tracer, check, eq, on_cleanup, run, run_tool, tmpdir, tool_path,
                  wait_for, workload, bpf_prog_ids_of, bpf_prog_ids)
 
 T = "biolatency"
@@ -268,19 +268,8 @@ def test_bad_input_exits_2():
              (["--heatmap", "-j"], "exclude each other"),
              (["1", "-D"], "options go before"),
              (["--bogus"], "unknown option")]
-    strace = shutil.which("strace")
     for args, msg in cases:
-        cmd = [tool_path(T)] + args
-        if strace:
-            cmd = [strace, "-f", "-qq", "-e", "trace=bpf", "-o", "/dev/stderr"] + cmd
-        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
-        r = run(cmd, timeout=10, env=env)
-        eq(r.returncode, 2, f"exit status for {args}")
-        lines = [l for l in r.stderr.splitlines() if l.startswith("biolatency:")]
-        eq(len(lines), 1, f"one error line for {args}: {r.stderr!r}")
-        check(msg in lines[0], f"message for {args}: {lines[0]}")
-        check("bpf(" not in r.stderr, f"no bpf() call for {args}")
-        eq(r.stdout, "", f"nothing on stdout for {args}")
+        expect_usage_error(T, args, msg)
 
 
 def test_lifecycle_leaves_nothing_attached():

@@ -9,7 +9,7 @@ import time
 import uuid
 
 import lib
-from lib import (REPO, Skip, Tracer, check, eq, on_cleanup, run, run_tool, tmpdir,
+from lib import (expect_usage_error, REPO, Skip, Tracer, check, eq, on_cleanup, run, run_tool, tmpdir,
                  tool_path, workload)
 
 T = "opensnoop"
@@ -272,16 +272,8 @@ def test_default_object_does_not_load_kernel_btf():
 def test_bad_values_exit_2_and_load_nothing():
     cases = [["-f", "O_BOGUS"], ["-f", ""], ["-f"], ["--path", ""], ["--path", "/" + "x" * 255],
              ["--path"], ["--path=/a"] * 9]
-    strace = shutil.which("strace")
     for args in cases:
-        cmd = [tool_path(T)] + args
-        if strace:
-            cmd = [strace, "-f", "-qq", "-e", "trace=bpf", "-o", "/dev/stderr"] + cmd
-        r = run(cmd, timeout=10, env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
-        eq(r.returncode, 2, f"exit status for {args[:2]}")
-        lines = [l for l in r.stderr.splitlines() if l.startswith("opensnoop:")]
-        eq(len(lines), 1, f"one error line for {args[:2]}: {r.stderr!r}")
-        check("bpf(" not in r.stderr, f"no bpf() call for {args[:2]}")
+        expect_usage_error(T, args)
 
 
 def test_cgroup_and_exec_errors_exit_1_before_loading():

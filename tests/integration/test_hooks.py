@@ -1,0 +1,30 @@
+"""Which hook each tool chooses on the running kernel (-v), so that the
+kernel lane proves the preferred path on 6.1, 6.12 and the host's kernel."""
+import os
+import re
+
+from lib import check, eq, run_tool
+
+
+def _hooks(tool, *args):
+    r = run_tool(tool, "-v", "-d", "200ms", *args, timeout=30)
+    eq(r.returncode, 0, f"{tool} exit status: {r.stderr}")
+    m = re.search(rf"^{tool}: hooks: (.*)$", r.stderr, re.M)
+    check(m, f"{tool} -v names its hooks: {r.stderr}")
+    print(f"    {os.uname().release}: {tool}: {m.group(1)}")
+    return m.group(1)
+
+
+def test_opensnoop_uses_syscall_tracepoints():
+    h = _hooks("opensnoop")
+    check(h.startswith("tracepoint syscalls:sys_{enter,exit}_{"), h)
+    # open(2) and creat(2) exist on x86-64; openat2(2) since 5.6
+    for name in ("open", "openat", "openat2", "creat"):
+        check(re.search(rf"[{{,]{name}[,}}]", h), f"{name} traced: {h}")
+    check("no CO-RE" in h, "default object without CO-RE: " + h)
+
+
+def test_biolatency_prefers_tp_btf():
+    # every kernel the suite runs on (5.8+ with BTF) has tp_btf
+    h = _hooks("biolatency")
+    check(h.startswith("tp_btf (tp_btf/block_rq_complete"), h)

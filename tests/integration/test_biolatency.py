@@ -207,6 +207,7 @@ def test_no_io_lost_between_intervals():
     for _ in range(10):
         dio_reads(dev, 300)
         total += 300
+        time.sleep(0.12)  # spread the reads over more than one interval
     eq(tr.stop(), 0, "exit status")
     hs = hists(tr)
     check(len(hs) >= 3, f"several intervals ({len(hs)})")

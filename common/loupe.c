@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -308,6 +309,23 @@ static bool command_found(const char *cmd)
 	}
 }
 
+/* libbpf reads tracepoint ids from tracefs, which a fresh boot may not have
+ * mounted (only the empty /sys/kernel/tracing directory exists): mount it
+ * there, as perf and bpftrace do. Exits 1 when that is impossible. */
+static void ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		fprintf(stderr, "%s: tracefs is not mounted and mounting it on "
+			"/sys/kernel/tracing failed: %s\n", name, strerror(errno));
+		exit(1);
+	}
+	if (verbose)
+		fprintf(stderr, "%s: mounted tracefs on /sys/kernel/tracing\n", name);
+}
+
 void loupe_start(const struct loupe_tool *t, struct loupe_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -323,6 +341,7 @@ void loupe_start(const struct loupe_tool *t, struct loupe_opts *o)
 			"CAP_SYS_ADMIN) to load BPF programs\n", name);
 		exit(1);
 	}
+	ensure_tracefs();
 	if (t->needs_btf && access("/sys/kernel/btf/vmlinux", R_OK)) {
 		fprintf(stderr, "%s: this kernel has no BTF (/sys/kernel/btf/vmlinux; "
 			"CONFIG_DEBUG_INFO_BTF=y is needed)\n", name);

@@ -28,3 +28,23 @@ def test_biolatency_prefers_tp_btf():
     # every kernel the suite runs on (5.8+ with BTF) has tp_btf
     h = _hooks("biolatency")
     check(h.startswith("tp_btf (tp_btf/block_rq_complete"), h)
+
+
+def test_tracefs_mounted_when_missing():
+    """A fresh boot may have no tracefs mounted: the tool mounts it (here in
+    a private mount namespace, so the host's mounts stay as they are)."""
+    import uuid
+    from lib import run, tmpdir, tool_path
+    import json
+    path = os.path.join(tmpdir(), "tracefs-" + uuid.uuid4().hex[:8])
+    script = ("umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing "
+              "2>/dev/null; test -e /sys/kernel/tracing/events && exit 99; "
+              f"exec {tool_path('opensnoop')} -v -j --exec cat {path}")
+    r = run(["unshare", "-m", "--propagation", "private", "sh", "-c", script], timeout=30)
+    check(r.returncode != 99, "tracefs still mounted in the namespace")
+    eq(r.returncode, 0, "exit status: " + r.stderr)
+    check("mounted tracefs on /sys/kernel/tracing" in r.stderr, r.stderr)
+    evs = [json.loads(l) for l in r.stdout.splitlines()]
+    hit = [e for e in evs if e.get("path") == path]
+    eq(len(hit), 1, "cat's open of the path")
+    eq((hit[0]["comm"], hit[0]["errno"]), ("cat", "ENOENT"), "comm, errno")

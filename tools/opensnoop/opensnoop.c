@@ -104,9 +104,8 @@ static const struct col cols[] = {
 	[C_MODE_N]  = { "MODE", "mode", 0, COL_JSON },
 	[C_PATH]    = { "PATH", "path", 0, COL_LEFT },
 };
-static const char *const sys_names[SYS__NR] = {
-	"open", "openat", "openat2", "creat", "open_by_handle_at"
-};
+static const char *const sys_names[SYS__NR] = { "open", "openat", "openat2",
+						 "creat", "open_by_handle_at" };
 
 static struct out out;
 
@@ -256,6 +255,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	select_syscalls(*s->obj, hooks, sizeof(hooks));
+	if (!*hooks) { /* not one syscalls:sys_{enter,exit}_open* pair */
+		err = loupe_fail("attach open syscall tracepoints", -ENOENT);
+		goto out;
+	}
 
 	/* load */
 	err = full ? opensnoop_full_bpf__load(full) : opensnoop_bpf__load(def);
@@ -276,9 +279,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.verbose)
-		fprintf(stderr, "opensnoop: hooks: tracepoint syscalls:sys_{enter,exit}_{%s}; "
-			"object %s\n", hooks, full ? "opensnoop_full (-F: CO-RE, kernel BTF)" :
-			"opensnoop (no CO-RE)");
+		fprintf(stderr, "opensnoop: hooks: tracepoint syscalls:sys_{enter,exit}_{%s}; object %s\n",
+			hooks, full ? "opensnoop_full (-F: CO-RE, kernel BTF)" : "opensnoop (no CO-RE)");
 
 	/* run */
 	fprintf(stderr, "Tracing open()s... Hit Ctrl-C to end.\n");

@@ -37,8 +37,11 @@ def test_tracefs_mounted_when_missing():
     from lib import run, tmpdir, tool_path
     import json
     path = os.path.join(tmpdir(), "tracefs-" + uuid.uuid4().hex[:8])
+    # debugfs's tracing directory is an automount of tracefs: debugfs goes too
     script = ("umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing "
-              "2>/dev/null; test -e /sys/kernel/tracing/events && exit 99; "
+              "2>/dev/null; umount -l /sys/kernel/debug 2>/dev/null; "
+              "test -e /sys/kernel/tracing/events && exit 99; "
+              "test -e /sys/kernel/debug/tracing/events && exit 99; "
               f"exec {tool_path('opensnoop')} -v -j --exec cat {path}")
     r = run(["unshare", "-m", "--propagation", "private", "sh", "-c", script], timeout=30)
     check(r.returncode != 99, "tracefs still mounted in the namespace")

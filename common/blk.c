@@ -9,7 +9,7 @@
 #include <bpf/btf.h>
 
 #include "blk.h"
-#include "loupe.h"
+#include "base.h"
 
 #define SYS_BLOCK "/sys/class/block"
 

@@ -271,7 +271,7 @@ static int run_one(void *c, uint32_t gen, uint64_t wall_ns, bool last)
 	err = count_table__take(r->t, r->fd, gen, NULL, NULL);
 	if (err)
 		return err;
-	loupe_add_events(count_table__total(r->t));
+	stats_add_events(count_table__total(r->t));
 	if (!r->o->json) {
 		if (r->opts->interval_ns)
 			fputc('\n', r->o->f);

@@ -8,7 +8,7 @@
 #include <bpf/btf.h>
 
 #include "hooks.h"
-#include "loupe.h"
+#include "base.h"
 
 static struct btf *vmlinux;
 static bool vmlinux_tried;

@@ -7,13 +7,14 @@
 
 #include "interval.h"
 #include "loupe.h"
+#include "opts.h"
 #include "parse.h"
 
 int interval__init(struct interval *iv, const struct bpf_object_skeleton *s,
 		   const struct loupe_opts *o)
 {
 	iv->o = o;
-	iv->gen = loupe_var(s, "loupe_gen");
+	iv->gen = skel_var(s, "loupe_gen");
 	iv->cur = 0;
 	iv->next_ns = 0;
 	iv->done = 0;
@@ -65,28 +66,40 @@ int interval__run(struct interval *iv, interval_fn fn, void *ctx)
 	}
 }
 
-int interval_positional(int argc, char **argv, struct loupe_opts *o)
+int interval_positional(int argc, char **argv, struct loupe_opts *o, char *err,
+			size_t len)
 {
+	char e[300];
 	uint64_t v;
 	int i;
 
 	for (i = 0; i < argc; i++)
-		if (argv[i][0] == '-' && (argv[i][1] < '0' || argv[i][1] > '9'))
-			loupe_usage_error("'%s': options go before [interval [count]]",
-					  argv[i]);
-	if (argc > 2)
-		loupe_usage_error("unexpected argument '%s' (usage: [interval [count]])",
-				  argv[2]);
-	if (o->interval_ns)
-		loupe_usage_error("give the interval either with -i or as an argument");
-	if (parse_duration(argv[0], &v))
-		loupe_usage_error("invalid interval '%s': a number of seconds > 0, "
-				  "or a duration such as 500ms", argv[0]);
+		if (argv[i][0] == '-' && (argv[i][1] < '0' || argv[i][1] > '9')) {
+			snprintf(err, len, "'%s': options go before [interval [count]]",
+				 opts_esc(argv[i], e, sizeof(e)));
+			return -EINVAL;
+		}
+	if (argc > 2) {
+		snprintf(err, len, "unexpected argument '%s' (usage: [interval [count]])",
+			 opts_esc(argv[2], e, sizeof(e)));
+		return -EINVAL;
+	}
+	if (o->interval_ns) {
+		snprintf(err, len, "give the interval either with -i or as an argument");
+		return -EINVAL;
+	}
+	if (parse_duration(argv[0], &v) || v < LOUPE_MIN_INTERVAL_NS) {
+		snprintf(err, len, "invalid interval '%s': a number of seconds, or a "
+			 "duration of at least 100ms", opts_esc(argv[0], e, sizeof(e)));
+		return -EINVAL;
+	}
 	o->interval_ns = v;
 	if (argc == 2) {
-		if (parse_u64(argv[1], 1, UINT64_MAX, &v))
-			loupe_usage_error("invalid count '%s': a whole number >= 1",
-					  argv[1]);
+		if (parse_u64(argv[1], 1, UINT64_MAX, &v)) {
+			snprintf(err, len, "invalid count '%s': a whole number >= 1",
+				 opts_esc(argv[1], e, sizeof(e)));
+			return -EINVAL;
+		}
 		o->interval_count = v;
 	}
 	return 0;

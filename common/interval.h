@@ -20,6 +20,7 @@
 #define LOUPE_INTERVAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <bpf/libbpf.h>
@@ -52,9 +53,10 @@ typedef int (*interval_fn)(void *ctx, uint32_t gen, uint64_t wall_ns, bool last)
 int interval__run(struct interval *iv, interval_fn fn, void *ctx);
 
 /* The positional arguments of summary tools, bcc's "[interval [count]]":
- * interval in seconds (or a duration: 500ms), count >= 1. Reports a bad
- * value itself (exit 2); -i and a positional interval exclude each other.
- * Usable as loupe_tool.positional. */
-int interval_positional(int argc, char **argv, struct loupe_opts *o);
+ * interval in seconds (or a duration: 500ms; at least 100ms), count >= 1;
+ * -i and a positional interval exclude each other. Usable as
+ * loupe_tool.positional. */
+int interval_positional(int argc, char **argv, struct loupe_opts *o, char *err,
+			size_t len);
 
 #endif

@@ -1,7 +1,6 @@
 /*
- * Tool lifecycle: start-up checks, configuring and loading a BPF skeleton's
- * shared parts (filters, event buffer), the event loop, loss reporting and
- * exit. A tool's main reads as a story:
+ * The tool lifecycle, and the one header a tool's front end includes. A
+ * tool's main reads as a story:
  *
  *   loupe_parse(&tool, argc, argv, &o);          parse (exit 2 on bad input)
  *   loupe_start(&tool, &o);                      privileges, signals, clock
@@ -10,11 +9,16 @@
  *   x_bpf__load(skel);                           load
  *   loupe_fill_filters(skel->skeleton, &o);      pid/tid/cgroup maps
  *   x_bpf__attach(skel);                         attach
- *   loupe_poll(skel->maps.events, cb, ctx, &o);  run
- *   loupe_finish(skel->skeleton, &o);            report losses
+ *   loupe_poll(skel->maps.events, cb, ctx, &o);  run (common/events.h)
+ *   loupe_finish(skel->skeleton, &o);            report, release the links
  *
- * Functions return 0 or -errno and print nothing, except loupe_fail*,
- * loupe_start and loupe_finish, which are the lifecycle's voice.
+ * This file owns start-up (the checks that make a tool fail in one line
+ * before anything is loaded), signals and the end of the run (-d, Ctrl-C,
+ * SIGTERM), the interval sleep, and the exit: the final report and the
+ * release of every link (common/attach.h: in a detached child, so that the
+ * prompt comes back at once however slowly the kernel releases them).
+ * Functions return 0 or -errno and print nothing, except loupe_start,
+ * loupe_finish and the loupe_fail_* helpers, the lifecycle's voice.
  */
 #ifndef LOUPE_H
 #define LOUPE_H
@@ -25,81 +29,48 @@
 
 #include <bpf/libbpf.h>
 
+#include "base.h"
+#include "events.h"
 #include "opts.h"
 #include "out.h"
+#include "skel.h"
+#include "stats.h"
 #include "../bpf/types.h"
 
-void loupe_set_name(const char *name);
-const char *loupe_name(void);
-
-/* Print "<tool>: <step>: <reason for err>" and return 1 (the exit code). */
-int loupe_fail(const char *step, int err);
-/* Same, for a failed skeleton load: names the likely cause. */
+/* For a failed skeleton load: names the likely cause. Returns 1. */
 int loupe_fail_load(int err);
 /* For a failed skeleton attach: names the hook that failed and why. */
 int loupe_fail_attach(const struct bpf_object_skeleton *s, int err);
 
-/* Root/capabilities, kernel BTF (if the tool needs it), the processes named
- * by -p/--tid, signals, stdout buffering, libbpf logging, --exec's child.
- * Exits 1 with one line naming the cause when something is missing. */
+/* Root/capabilities, tracefs, kernel BTF (if the tool needs it), the
+ * processes named by -p/--tid, --cgroup, --exec's command, signals, stdout
+ * buffering, libbpf logging, --exec's child. Exits 1 with one line naming
+ * the cause when something is missing. */
 void loupe_start(const struct loupe_tool *t, struct loupe_opts *o);
 
-/* Before load: shared rodata (cfg_filter, cfg_wakeup_bytes) and the size of
- * map "events" in every object that has them. */
+/* skel_configure / skel_fill_filters with the lifecycle's voice: on
+ * failure they print "<tool>: <step>: <reason>" and return 1. */
 int loupe_configure(struct bpf_object_skeleton *s, const struct loupe_opts *o);
-/* After load: the pid/tid sets and the cgroup in the filter maps; releases
- * --exec's child once the caller has attached (see loupe_poll). */
 int loupe_fill_filters(struct bpf_object_skeleton *s, const struct loupe_opts *o);
 
-/* Turn off a program whose tracepoint does not exist on this kernel (e.g.
- * syscalls:sys_enter_open on arm64). Returns true if it stays on. */
-bool loupe_autoload_if_exists(struct bpf_program *p);
-/* True if tracefs has events/<category>/<name>. */
-bool loupe_tracepoint_exists(const char *category, const char *name);
-/* Set a variable in a skeleton's .rodata/.bss/.data by name, before load. */
-int loupe_set_var(struct bpf_object_skeleton *s, const char *name,
-		  const void *val, size_t size);
-/* Address of a variable in the mmaped .bss/.data (after load), or NULL. */
-void *loupe_var(const struct bpf_object_skeleton *s, const char *name);
+/* Ctrl-C or SIGTERM has arrived. */
+bool loupe_exiting(void);
+/* The monotonic time -d ends the run, 0 without -d. */
+uint64_t loupe_deadline(const struct loupe_opts *o);
 
-/* A record from the ring buffer: return 0 when it was output, LOUPE_SKIP
- * when the tool filtered it out (it does not count for --max-events), a
- * negative errno to stop with an error. */
-#define LOUPE_SKIP 1
-typedef int (*loupe_event_fn)(void *ctx, void *data, size_t size);
-
-/* The event loop. Waits on the ring buffer (waking at least every 20 ms to
- * consume what arrived without a wakeup), flushes stdout per batch, and
- * returns 0 at Ctrl-C, SIGTERM, -d, --max-events, a closed stdout, or
- * --exec's command exiting; -errno on failure. Starts --exec's child. */
-int loupe_poll(struct bpf_map *events, loupe_event_fn fn, void *ctx,
-	       const struct loupe_opts *o);
-
-/* Sleep until the next interval (drift-free), the end of -d, or a signal.
- * Returns false when the tool should stop after this summary. */
+/* Sleep until the next interval (drift-free), the end of -d, a signal,
+ * --exec's command exiting or the reader of stdout going away. Returns
+ * false when the tool should stop after this summary. */
 bool loupe_wait_interval(const struct loupe_opts *o, uint64_t *next_ns);
 
-/* Report what was lost (stderr in text mode, a "stats" record in JSON) and
- * return the exit code: 0, or 1 if output failed for another reason than
- * a closed pipe. */
-int loupe_finish(const struct bpf_object_skeleton *s, const struct loupe_opts *o);
-/* Add one more object's losses before loupe_finish (tools with two). */
-void loupe_collect(const struct bpf_object_skeleton *s);
-
-/* Detach every link of a skeleton, in parallel. */
-void loupe_detach(struct bpf_object_skeleton *s);
-
-bool loupe_exiting(void);
-/* Number of events output so far (callbacks that returned 0). */
-uint64_t loupe_events_out(void);
-/* Summary tools: add n events counted in the kernel (the "events" that
- * loupe_finish reports). */
-void loupe_add_events(uint64_t n);
-
-/* Kernel timestamps (bpf_ktime_get_ns, CLOCK_MONOTONIC) to wall clock and
- * to seconds since the tool started. */
-uint64_t loupe_wall_ns(uint64_t mono_ns);
-double loupe_elapsed_s(uint64_t mono_ns);
-uint64_t loupe_now_mono(void);
+/* The end of the run: collect s's losses (and those of objects given to
+ * loupe_collect), report them (stderr in text mode, a "stats" record in
+ * JSON), and release every link (s's and those of common/attach.h) in a
+ * detached child. Returns the exit code: 0, or 1 if output failed for
+ * another reason than a closed pipe. s may be NULL. */
+int loupe_finish(struct bpf_object_skeleton *s, const struct loupe_opts *o);
+/* A second object of the tool: its losses count and its links are
+ * released by loupe_finish. */
+void loupe_collect(struct bpf_object_skeleton *s);
 
 #endif

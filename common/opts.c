@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loupe.h"
+#include "base.h"
 #include "opts.h"
+#include "out.h"
 #include "parse.h"
 
 #define DEFAULT_BUFFER_SIZE (2ULL << 20)
@@ -50,17 +51,15 @@ static const struct shared_opt shared[O__NR] = {
 	[O_VERBOSE]    = { 'v', "verbose", NULL, "libbpf and hook-selection details on stderr", K_FLAG },
 };
 
-static const char *tool_name = "loupe";
-
 void loupe_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", tool_name);
+	fprintf(stderr, "%s: ", loupe_name());
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see %s --help)\n", tool_name);
+	fprintf(stderr, " (see %s --help)\n", loupe_name());
 	exit(2);
 }
 
@@ -82,16 +81,41 @@ int opt_parse_string(const char *arg, void *dst)
 	return 0;
 }
 
-static const char *why(int err)
+const char *opts_esc(const char *arg, char *buf, size_t len)
 {
-	switch (err) {
-	case -ERANGE: return "out of range";
-	case -E2BIG: return "too many values";
-	default: return "not a valid value";
-	}
+	char tmp[64 * 4 + 8];
+	size_t n = strlen(arg), m;
+
+	if (n > 64)
+		n = 64;
+	m = esc_text(tmp, arg, n);
+	snprintf(buf, len, "%.*s%s", (int)m, tmp, strlen(arg) > 64 ? "..." : "");
+	return buf;
 }
 
-static void help_line(int letter, const char *name, const char *arg,
+/* Why a value was refused, with the option's limits. */
+static const char *why(int id, int err)
+{
+	if (err == -E2BIG && (id == O_PID || id == O_TID))
+		return "too many ids (at most 1024 in all)";
+	if (err == -E2BIG)
+		return "too many values";
+	switch (id) {
+	case O_PID: case O_TID:
+		return "a comma-separated list of ids from 1 to 2147483647";
+	case O_UID: return "a user id from 0 to 4294967294";
+	case O_NAME: return err == -ERANGE ? "at most 15 bytes (a task's comm)" : "empty";
+	case O_DURATION: return "a duration > 0: 10 (seconds), 10s, 500ms, 2m, 1h";
+	case O_INTERVAL: return err == -ERANGE ? "at least 100ms" :
+		"a duration: 1 (second), 500ms, 2m";
+	case O_TOP: return "a whole number from 1 to 4294967295";
+	case O_MAX_EVENTS: return "a whole number >= 1";
+	case O_BUFFER_SIZE: return "a power of two from 64K to 1G";
+	}
+	return err == -ERANGE ? "out of range" : "not a valid value";
+}
+
+static void help_line(FILE *f, int letter, const char *name, const char *arg,
 		      const char *help)
 {
 	char left[64];
@@ -100,29 +124,29 @@ static void help_line(int letter, const char *name, const char *arg,
 		 letter ? letter : ' ', letter ? ", " : "  ", name,
 		 arg ? " " : "", arg ? arg : "");
 	if (strlen(left) > 26)
-		printf("  %s\n  %-26s %s\n", left, "", help);
+		fprintf(f, "  %s\n  %-26s %s\n", left, "", help);
 	else
-		printf("  %-26s %s\n", left, help);
+		fprintf(f, "  %-26s %s\n", left, help);
 }
 
-static void print_help(const struct loupe_tool *t)
+void opts_help(const struct loupe_tool *t, FILE *f)
 {
 	const struct tool_opt *to;
 	int i;
 
-	printf("Usage: %s %s\n%s\n\nOptions:\n", t->name, t->usage, t->summary);
+	fprintf(f, "Usage: %s %s\n%s\n\nOptions:\n", t->name, t->usage, t->summary);
 	for (to = t->opts; to && to->name; to++)
-		help_line(to->letter, to->name, to->arg, to->help);
+		help_line(f, to->letter, to->name, to->arg, to->help);
 	for (i = 0; i < O__NR; i++)
 		if (t->shared & OPT(i))
-			help_line(shared[i].letter, shared[i].name, shared[i].arg,
+			help_line(f, shared[i].letter, shared[i].name, shared[i].arg,
 				  t->shared_help && t->shared_help[i] ?
 				  t->shared_help[i] : shared[i].help);
-	help_line('h', "help", NULL, "show this help");
-	help_line('V', "version", NULL, "show the version");
-	printf("\nExamples:\n%s", t->examples);
-	printf("\nExit status: 0 ok (also Ctrl-C, -d, a closed pipe), 1 runtime "
-	       "failure,\n2 usage error. See %s(8).\n", t->name);
+	help_line(f, 'h', "help", NULL, "show this help");
+	help_line(f, 'V', "version", NULL, "show the version");
+	fprintf(f, "\nExamples:\n%s", t->examples);
+	fprintf(f, "\nExit status: 0 ok (also Ctrl-C, -d, a closed pipe), 1 runtime "
+		"failure,\n2 usage error. See %s(8).\n", t->name);
 }
 
 static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
@@ -153,7 +177,11 @@ static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
 	case O_FULL_PATH: o->full_path = true; break;
 	case O_JSON: o->json = true; break;
 	case O_DURATION: err = parse_duration(arg, &o->duration_ns); break;
-	case O_INTERVAL: err = parse_duration(arg, &o->interval_ns); break;
+	case O_INTERVAL:
+		err = parse_duration(arg, &o->interval_ns);
+		if (!err && o->interval_ns < LOUPE_MIN_INTERVAL_NS)
+			err = -ERANGE;
+		break;
 	case O_COUNT: o->count = true; break;
 	case O_BY: err = opt_parse_string(arg, &o->by); break;
 	case O_TOP: err = parse_u64(arg, 1, UINT32_MAX, &o->top); break;
@@ -173,18 +201,46 @@ static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
 	return err;
 }
 
-void loupe_parse(const struct loupe_tool *t, int argc, char **argv,
-		 struct loupe_opts *o)
+static int errf(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int errf(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* The long option argv[i] names ("--json=1" -> "json"), for messages. */
+static bool takes_no_value(const struct option *longs, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	const struct option *l;
+
+	if (strncmp(arg, "--", 2) || !eq)
+		return false;
+	for (l = longs; l->name; l++)
+		if (strlen(l->name) == (size_t)(eq - arg - 2) &&
+		    !strncmp(l->name, arg + 2, (size_t)(eq - arg - 2)))
+			return l->has_arg == no_argument;
+	return false;
+}
+
+int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_opts *o,
+	       char *err, size_t errlen)
 {
 	struct option longs[O__NR + 64];
-	char shorts[160] = "+hV"; /* + : stop at the first non-option */
+	unsigned char seen[O__NR + 64] = { 0 };
+	char shorts[160] = "+:hV"; /* + : stop at the first non-option */
+	char e1[300], e2[300];
 	const struct tool_opt *to;
 	int nl = 0, i, c, ntool = 0;
 
-	tool_name = t->name;
-	loupe_set_name(t->name);
 	memset(o, 0, sizeof(*o));
-	for (to = t->opts; to && to->name; to++)
+	*err = 0;
+	for (to = t->opts; to && to->name && ntool < 60; to++)
 		ntool++;
 
 	/* build the getopt tables from the shared table and the tool's */
@@ -223,24 +279,31 @@ void loupe_parse(const struct loupe_tool *t, int argc, char **argv,
 	longs[nl] = (struct option){ 0 };
 
 	opterr = 0;
+	optind = 0; /* glibc: start over (the fuzzer parses many times) */
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		int id = -1, err;
+		int id = -1, r;
 		const char *name;
+		bool repeat, flag;
 
-		if (c == 'h') {
-			print_help(t);
-			exit(0);
-		}
-		if (c == 'V') {
-			printf("%s (loupe) %s\n", t->name, LOUPE_VERSION);
-			exit(0);
-		}
+		if (c == 'h')
+			return OPTS_HELP;
+		if (c == 'V')
+			return OPTS_VERSION;
 		if (c == '?' || c == ':') {
-			if (optopt && optopt < 0x100)
-				loupe_usage_error("option -%c: %s", optopt,
-						  strchr(shorts, optopt) ? "needs a value" : "unknown option");
-			loupe_usage_error("%s: %s", argv[optind - 1],
-					  optopt ? "needs a value" : "unknown option");
+			const char *arg = argv[optind - 1];
+
+			if (takes_no_value(longs, arg))
+				return errf(err, errlen, "option %.*s takes no value",
+					    (int)(strchr(arg, '=') - arg),
+					    opts_esc(arg, e1, sizeof(e1)));
+			if (optopt >= 0x100 || (c == ':' && !optopt))
+				return errf(err, errlen, "option %s needs a value",
+					    opts_esc(arg, e1, sizeof(e1)));
+			if (c == ':')
+				return errf(err, errlen, "option -%c needs a value", optopt);
+			if (optopt > 0x20 && optopt < 0x7f)
+				return errf(err, errlen, "unknown option -%c", optopt);
+			return errf(err, errlen, "unknown option %s", opts_esc(arg, e1, sizeof(e1)));
 		}
 		if (c >= 0x100)
 			id = c - 0x100;
@@ -253,40 +316,71 @@ void loupe_parse(const struct loupe_tool *t, int argc, char **argv,
 					id = O__NR + i;
 		}
 		if (id < 0)
-			loupe_usage_error("unknown option -%c", c);
+			return errf(err, errlen, "unknown option -%c", c);
 		if (id == O_EXEC) {
 			if (optind >= argc)
-				loupe_usage_error("--exec needs a command");
+				return errf(err, errlen, "--exec needs a command");
 			o->exec_argv = &argv[optind];
 			optind = argc;
 			break;
 		}
 		if (id < O__NR) {
 			name = shared[id].name;
-			err = parse_shared(t, id, optarg, o);
+			flag = shared[id].kind == K_FLAG;
+			repeat = flag || shared[id].kind == K_IDS;
 		} else {
 			to = &t->opts[id - O__NR];
 			name = to->name;
-			if (to->parse)
-				err = to->parse(optarg, to->dst);
-			else {
-				*(bool *)to->dst = true;
-				err = 0;
-			}
+			flag = !to->arg;
+			repeat = flag || (to->flags & TOOL_OPT_REPEAT);
 		}
-		if (err)
-			loupe_usage_error("invalid --%s value '%s': %s", name,
-					  optarg ? optarg : "", why(err));
+		if (seen[id]++ && !repeat)
+			return errf(err, errlen, "option --%s given more than once", name);
+		if (id < O__NR)
+			r = parse_shared(t, id, optarg, o);
+		else if (to->parse)
+			r = to->parse(optarg, to->dst);
+		else {
+			*(bool *)to->dst = true;
+			r = 0;
+		}
+		if (r)
+			return errf(err, errlen, "invalid --%s value '%s': %s", name,
+				    opts_esc(optarg ? optarg : "", e1, sizeof(e1)),
+				    id < O__NR ? why(id, r) : r == -ERANGE ? "out of range" :
+				    r == -E2BIG ? "too many values" : "not a valid value");
 	}
 
 	if (optind < argc) {
 		if (!t->positional)
-			loupe_usage_error("unexpected argument '%s'", argv[optind]);
-		if (t->positional(argc - optind, argv + optind, o))
-			loupe_usage_error("invalid arguments: %s", t->usage);
+			return errf(err, errlen, "unexpected argument '%s'",
+				    opts_esc(argv[optind], e1, sizeof(e1)));
+		if (t->positional(argc - optind, argv + optind, o, e2, sizeof(e2)))
+			return errf(err, errlen, "%s", e2);
 	}
 	if (o->exec_argv && o->npids)
-		loupe_usage_error("--exec and --pid exclude each other");
+		return errf(err, errlen, "--exec and --pid exclude each other");
 	if (t->shared & OPT(O_BUFFER_SIZE) && !o->buffer_size)
 		o->buffer_size = DEFAULT_BUFFER_SIZE;
+	return 0;
+}
+
+void loupe_parse(const struct loupe_tool *t, int argc, char **argv,
+		 struct loupe_opts *o)
+{
+	char err[512];
+	int r;
+
+	loupe_set_name(t->name);
+	r = opts_parse(t, argc, argv, o, err, sizeof(err));
+	if (r == OPTS_HELP) {
+		opts_help(t, stdout);
+		exit(0);
+	}
+	if (r == OPTS_VERSION) {
+		printf("%s (loupe) %s\n", t->name, LOUPE_VERSION);
+		exit(0);
+	}
+	if (r)
+		loupe_usage_error("%s", err);
 }

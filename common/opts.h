@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum loupe_opt {
 	O_PID, O_TID, O_UID, O_NAME, O_CGROUP, O_EXEC, O_FAILED, O_TIMESTAMP,
@@ -25,7 +26,7 @@ enum loupe_opt {
 			OPT(O_ELAPSED) | OPT(O_PRINT_UID) | OPT(O_MAX_EVENTS) | \
 			OPT(O_BUFFER_SIZE))
 
-#define LOUPE_MAX_IDS 64
+#define LOUPE_MAX_IDS 1024 /* -p, --tid: the size of the filter maps */
 
 /* Values of the shared options after parsing. */
 struct loupe_opts {
@@ -62,7 +63,11 @@ struct tool_opt {
 	const char *help;
 	int (*parse)(const char *arg, void *dst); /* NULL: dst is a bool flag */
 	void *dst;
+	unsigned flags;           /* TOOL_OPT_* */
 };
+/* The option may be given more than once (its parser accumulates); other
+ * options with a value given twice are a usage error. */
+#define TOOL_OPT_REPEAT 1
 
 struct loupe_tool {
 	const char *name;
@@ -74,22 +79,49 @@ struct loupe_tool {
 	 * by enum loupe_opt (e.g. what -e adds in this tool) */
 	const char *const *shared_help;
 	const char *examples;     /* lines for --help */
-	/* positional arguments (NULL: none accepted); returns 0 or -errno
-	 * after printing nothing; the caller reports usage */
-	int (*positional)(int argc, char **argv, struct loupe_opts *o);
+	/* positional arguments (NULL: none accepted); returns 0, or -EINVAL
+	 * with a one-line reason in err (without the tool's name) */
+	int (*positional)(int argc, char **argv, struct loupe_opts *o,
+			  char *err, size_t errlen);
 	/* the tool needs kernel BTF (CO-RE relocations or tp_btf) */
 	bool needs_btf;
 };
 
 /*
- * Parse argv. Prints help (exit 0), version (exit 0) or a one-line error
- * (exit 2) itself; returns only when the options are valid.
+ * The parse core: argv into o (cleared first) and the tool's own option
+ * destinations. Prints nothing and never exits, so it can be fuzzed.
+ * Returns 0 when the options are valid, OPTS_HELP or OPTS_VERSION when
+ * one was asked for, or -EINVAL with a one-line reason in err (without the
+ * tool's name; strings from argv escaped).
+ *
+ * Repeated options: list options (-p, --tid, tool options marked
+ * TOOL_OPT_REPEAT) accumulate, flags may repeat (-v counts), any other
+ * option given twice is an error.
+ */
+#define OPTS_HELP 1
+#define OPTS_VERSION 2
+int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_opts *o,
+	       char *err, size_t errlen);
+/* Help text on f. */
+void opts_help(const struct loupe_tool *t, FILE *f);
+
+/*
+ * opts_parse with the lifecycle's voice: prints help (exit 0), version
+ * (exit 0) or "<tool>: <reason> (see <tool> --help)" (exit 2); returns
+ * only when the options are valid. Also names the tool (base.h).
  */
 void loupe_parse(const struct loupe_tool *t, int argc, char **argv,
 		 struct loupe_opts *o);
 
-/* Report a usage error and exit 2: "<tool>: <message>". */
+/* Report a usage error and exit 2: "<tool>: <message> (see <tool> --help)". */
 void loupe_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Escape an argument for a message (control bytes and invalid UTF-8 as in
+ * text output; cut at 64 bytes). Returns buf. */
+const char *opts_esc(const char *arg, char *buf, size_t len);
+
+/* The shortest -i / positional interval the summaries honour. */
+#define LOUPE_MIN_INTERVAL_NS 100000000ULL
 
 /* Parsers usable as tool_opt.parse. */
 int opt_parse_u64(const char *arg, void *dst);      /* uint64_t, >= 0 */

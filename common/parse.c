@@ -116,34 +116,57 @@ int parse_size(const char *s, uint64_t *bytes)
 	return 0;
 }
 
-int parse_id_list(const char *s, uint32_t *ids, size_t max, size_t *n)
+int parse_list(const char *s, parse_item_fn item, void *ctx)
 {
 	const char *p = s;
-	size_t count = 0;
 
 	if (!s || !*s)
 		return -EINVAL;
-	while (1) {
+	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		char buf[16];
-		uint64_t v;
 		int err;
 
-		if (len == 0 || len >= sizeof(buf))
-			return len ? -ERANGE : -EINVAL;
-		memcpy(buf, p, len);
-		buf[len] = 0;
-		err = parse_u64(buf, 1, 0x7fffffff, &v);
-		if (err)
+		if (!len)
+			return -EINVAL;
+		if ((err = item(ctx, p, len)))
 			return err;
-		if (count == max)
-			return -E2BIG;
-		ids[count++] = (uint32_t)v;
 		if (!comma)
-			break;
+			return 0;
 		p = comma + 1;
 	}
-	*n = count;
+}
+
+struct ids_ctx {
+	uint32_t *ids;
+	size_t max, n;
+};
+
+static int id_item(void *c, const char *s, size_t len)
+{
+	struct ids_ctx *x = c;
+	char buf[16];
+	uint64_t v;
+	int err;
+
+	if (len >= sizeof(buf))
+		return -ERANGE;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	if ((err = parse_u64(buf, 1, 0x7fffffff, &v)))
+		return err;
+	if (x->n >= x->max)
+		return -E2BIG;
+	x->ids[x->n++] = (uint32_t)v;
 	return 0;
+}
+
+int parse_id_list(const char *s, uint32_t *ids, size_t max, size_t *n)
+{
+	struct ids_ctx x = { ids, max, *n };
+	int err = parse_list(s, id_item, &x);
+
+	if (!err)
+		*n = x.n;
+	return err;
 }

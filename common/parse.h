@@ -1,6 +1,6 @@
 /*
  * Strict parsers for option values. Each consumes the whole string, checks
- * the range and returns 0 or -EINVAL / -ERANGE; none prints.
+ * the range and returns 0 or -EINVAL / -ERANGE / -E2BIG; none prints.
  */
 #ifndef LOUPE_PARSE_H
 #define LOUPE_PARSE_H
@@ -15,7 +15,16 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_duration(const char *s, uint64_t *ns);
 /* Size in bytes: "65536", "256K", "8M", "1G" (powers of 1024). */
 int parse_size(const char *s, uint64_t *bytes);
-/* Comma-separated list of ids in [1, 2^31-1]: "12,34". At most max. */
+
+/* A comma-separated list: item(ctx, s, len) is called for each item (not
+ * NUL-terminated; never empty: an empty item, a leading, trailing or
+ * doubled comma is -EINVAL). Stops at the first item that returns an
+ * error and returns it. */
+typedef int (*parse_item_fn)(void *ctx, const char *s, size_t len);
+int parse_list(const char *s, parse_item_fn item, void *ctx);
+
+/* Comma-separated ids in [1, 2^31-1] appended to ids[*n..max-1]: "12,34".
+ * -E2BIG when more than max in all. On error *n is unchanged. */
 int parse_id_list(const char *s, uint32_t *ids, size_t max, size_t *n);
 
 #endif

@@ -86,6 +86,27 @@ def bpf_prog_ids():
         return set()
 
 
+def slow():
+    """How much longer things take here: the kernel lane runs under qemu's
+    software emulation (about 3x the host)."""
+    return 3.0 if LANE else 1.0
+
+
+def released_after_exit(ids, within=1.0):
+    """The programs ids (held by a tool that has exited) are gone within
+    `within` seconds (scaled by slow()): the tool hands its links to a
+    detached child that releases them. Returns the seconds it took."""
+    t0 = time.monotonic()
+    left = wait_for(lambda: not (set(ids) & bpf_prog_ids()), timeout=within * slow() + 2,
+                    step=0.02)
+    took = time.monotonic() - t0
+    check(left, f"BPF programs {sorted(set(ids) & bpf_prog_ids())} still loaded "
+                f"{took:.1f}s after the tool exited")
+    check(took <= within * slow(), f"BPF programs released {took:.2f}s after exit "
+                                   f"(more than {within * slow():.1f}s)")
+    return took
+
+
 class Tracer:
     """A running tool. stdout goes to a file (or a pipe with stdout=PIPE);
     stderr is collected. start() returns once the tool is attached (its

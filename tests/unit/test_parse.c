@@ -62,10 +62,15 @@ TEST(parse_size_suffixes)
 TEST(parse_id_lists)
 {
 	uint32_t ids[4];
-	size_t n;
+	size_t n = 0;
 
 	CHECK_EQ(parse_id_list("12", ids, 4, &n), 0); CHECK_EQ(n, 1); CHECK_EQ(ids[0], 12);
+	n = 0;
 	CHECK_EQ(parse_id_list("1,2,3", ids, 4, &n), 0); CHECK_EQ(n, 3); CHECK_EQ(ids[2], 3);
+	/* a second list appends; one that does not fit leaves n alone */
+	CHECK_EQ(parse_id_list("7", ids, 4, &n), 0); CHECK_EQ(n, 4); CHECK_EQ(ids[3], 7);
+	CHECK_EQ(parse_id_list("8", ids, 4, &n), -E2BIG); CHECK_EQ(n, 4);
+	n = 0;
 	CHECK_EQ(parse_id_list("1,,2", ids, 4, &n), -EINVAL);
 	CHECK_EQ(parse_id_list("1,", ids, 4, &n), -EINVAL);
 	CHECK_EQ(parse_id_list("abc", ids, 4, &n), -EINVAL);
@@ -73,6 +78,27 @@ TEST(parse_id_lists)
 	CHECK_EQ(parse_id_list("2147483648", ids, 4, &n), -ERANGE);
 	CHECK_EQ(parse_id_list("1,2,3,4,5", ids, 4, &n), -E2BIG);
 	CHECK_EQ(parse_id_list("", ids, 4, &n), -EINVAL);
+	CHECK_EQ(n, 0);
+}
+
+static int count_items(void *ctx, const char *s, size_t len)
+{
+	if (len == 3 && !memcmp(s, "bad", 3))
+		return -ERANGE;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+TEST(parse_lists)
+{
+	int n = 0;
+
+	CHECK_EQ(parse_list("a,bb,c", count_items, &n), 0); CHECK_EQ(n, 3);
+	CHECK_EQ(parse_list(",a", count_items, &n), -EINVAL);
+	CHECK_EQ(parse_list("a,,b", count_items, &n), -EINVAL);
+	CHECK_EQ(parse_list("a,", count_items, &n), -EINVAL);
+	CHECK_EQ(parse_list("", count_items, &n), -EINVAL);
+	CHECK_EQ(parse_list("a,bad,c", count_items, &n), -ERANGE);
 }
 
 TEST(errno_and_syscall_names)

@@ -129,7 +129,7 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 	for (i = 0; i < cx->set.n; i++)
 		hist_merge(&all, &cx->set.e[i].h);
 	cx->ios += hist_total(&all);
-	loupe_add_events(hist_total(&all));
+	stats_add_events(hist_total(&all));
 	if (cx->hm) {
 		err = heatmap__add(cx->hm, wall, &all);
 		if (!err && o.svg)
@@ -187,10 +187,8 @@ int main(int argc, char **argv)
 
 	/* configure: options into rodata, then the hooks this kernel loads */
 	err = loupe_configure(skel->skeleton, &o);
-	if (err) {
-		err = loupe_fail("configure BPF object", err);
+	if (err)
 		goto out;
-	}
 	skel->rodata->cfg_queued = queued;
 	skel->rodata->cfg_ms = o.milliseconds;
 	skel->rodata->cfg_per_disk = per_disk;
@@ -215,12 +213,13 @@ int main(int argc, char **argv)
 
 	/* load */
 	err = biolatency_bpf__load(skel);
-	if (!err)
-		err = loupe_fill_filters(skel->skeleton, &o);
 	if (err) {
 		err = loupe_fail_load(err);
 		goto out;
 	}
+	err = loupe_fill_filters(skel->skeleton, &o);
+	if (err)
+		goto out;
 
 	/* attach */
 	err = biolatency_bpf__attach(skel);

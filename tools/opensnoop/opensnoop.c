@@ -8,6 +8,7 @@
 #include "loupe.h"
 #include "count.h"
 #include "names.h"
+#include "system.h"
 #include "tools/opensnoop/opensnoop.h"
 #include "opensnoop.skel.h"
 #include "opensnoop_full.skel.h"
@@ -49,9 +50,9 @@ static int parse_prefix(const char *arg, void *dst)
 
 static const struct tool_opt opts[] = {
 	{ 'f', "flag", "O_FLAG", "only opens with this flag (O_CREAT...; repeat:any)",
-	  parse_flag, &cfg },
+	  parse_flag, &cfg, TOOL_OPT_REPEAT },
 	{ 0, "path", "PREFIX", "only paths starting with PREFIX (repeat: any of 8)",
-	  parse_prefix, &cfg },
+	  parse_prefix, &cfg, TOOL_OPT_REPEAT },
 	{ 0 },
 };
 
@@ -173,7 +174,8 @@ static void select_syscalls(struct bpf_object *obj, char *hooks, size_t len)
 		en = bpf_object__find_program_by_name(obj, name);
 		snprintf(name, sizeof(name), "tp_exit_%s", sys_names[i]);
 		ex = bpf_object__find_program_by_name(obj, name);
-		if (loupe_autoload_if_exists(en) & loupe_autoload_if_exists(ex)) {
+		if (sys_tracepoint_exists("syscalls", bpf_program__section_name(en) + 20) &&
+		    sys_tracepoint_exists("syscalls", bpf_program__section_name(ex) + 20)) {
 			used += snprintf(hooks + used, len - used, "%s%s", used ? "," : "",
 					 sys_names[i]);
 			continue;
@@ -246,10 +248,11 @@ int main(int argc, char **argv)
 	/* configure: shared filters; -f, --path, -x; the syscalls that exist */
 	cfg.failed_only = o.failed;
 	err = loupe_configure(s, &o);
+	if (err)
+		goto out;
+	err = skel_set_var(s, "cfg_open", &cfg, sizeof(cfg));
 	if (!err)
-		err = loupe_set_var(s, "cfg_open", &cfg, sizeof(cfg));
-	if (!err)
-		err = loupe_set_var(s, "cfg_count_by", &by, sizeof(by));
+		err = skel_set_var(s, "cfg_count_by", &by, sizeof(by));
 	if (err) {
 		err = loupe_fail("configure BPF object", err);
 		goto out;
@@ -267,10 +270,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	err = loupe_fill_filters(s, &o);
-	if (err) {
-		err = loupe_fail("fill filter maps", err);
+	if (err)
 		goto out;
-	}
 
 	/* attach */
 	err = full ? opensnoop_full_bpf__attach(full) : opensnoop_bpf__attach(def);
@@ -292,7 +293,6 @@ int main(int argc, char **argv)
 	if (err)
 		loupe_fail("reading events", err);
 	err = loupe_finish(s, &o) || err;
-	loupe_detach(s);
 out:
 	opensnoop_full_bpf__destroy(full);
 	opensnoop_bpf__destroy(def);

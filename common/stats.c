@@ -1,0 +1,76 @@
+#include <stdio.h>
+
+#include <bpf/bpf.h>
+
+#include "base.h"
+#include "out.h"
+#include "skel.h"
+#include "stats.h"
+#include "../bpf/types.h"
+
+static struct loupe_stats total;
+static uint64_t recursion_misses, events;
+
+void stats_add_events(uint64_t n) { events += n; }
+uint64_t stats_events(void) { return events; }
+
+void stats_collect(const struct bpf_object_skeleton *s)
+{
+	const struct loupe_stats *st = skel_var(s, "loupe_stats");
+	int i;
+
+	if (st) {
+		total.lost_ringbuf += st->lost_ringbuf;
+		total.lost_stash += st->lost_stash;
+		total.lost_read += st->lost_read;
+		total.lost_map += st->lost_map;
+		total.lost_end += st->lost_end;
+	}
+	for (i = 0; i < s->prog_cnt; i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(*s->progs[i].prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			recursion_misses += info.recursion_misses;
+	}
+}
+
+uint64_t stats_lost(void)
+{
+	return total.lost_ringbuf + total.lost_stash + total.lost_read + total.lost_map +
+	       total.lost_end + recursion_misses;
+}
+
+void stats_json(FILE *out)
+{
+	struct jw w;
+
+	jw_begin(&w, out, "stats");
+	jw_kv_u64(&w, "events", events);
+	jw_kv_u64(&w, "lost", stats_lost());
+	jw_kv_u64(&w, "lost_ringbuf", total.lost_ringbuf);
+	jw_kv_u64(&w, "lost_stash", total.lost_stash);
+	jw_kv_u64(&w, "lost_read", total.lost_read);
+	jw_kv_u64(&w, "lost_map", total.lost_map);
+	jw_kv_u64(&w, "lost_end", total.lost_end);
+	jw_kv_u64(&w, "recursion_misses", recursion_misses);
+	jw_end(&w);
+}
+
+void stats_line(void)
+{
+	fprintf(stderr, "%s: %llu events, %llu lost (ring buffer full %llu, "
+		"entry stash full %llu, read failed %llu, recursion %llu",
+		loupe_name(), (unsigned long long)events, (unsigned long long)stats_lost(),
+		(unsigned long long)total.lost_ringbuf,
+		(unsigned long long)total.lost_stash,
+		(unsigned long long)total.lost_read,
+		(unsigned long long)recursion_misses);
+	/* summary tools only */
+	if (total.lost_map || total.lost_end)
+		fprintf(stderr, ", summary map full %llu, end not seen %llu",
+			(unsigned long long)total.lost_map,
+			(unsigned long long)total.lost_end);
+	fputs(")\n", stderr);
+}

@@ -1,0 +1,126 @@
+/* The parse core (common/opts.h): every rejection returns an error and a
+ * message, nothing exits, repeated options accumulate or are refused. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "unit.h"
+#include "interval.h"
+#include "opts.h"
+#include "parse.h"
+
+static bool flag_a;
+static const char *word;
+static int nrep;
+
+static int parse_rep(const char *arg, void *dst)
+{
+	(void)arg;
+	(*(int *)dst)++;
+	return 0;
+}
+
+static const struct tool_opt topts[] = {
+	{ 'a', "alpha", NULL, "a flag", NULL, &flag_a },
+	{ 0, "word", "W", "a string", opt_parse_string, &word },
+	{ 'r', "rep", "X", "repeatable", parse_rep, &nrep, TOOL_OPT_REPEAT },
+	{ 0 },
+};
+
+static const struct loupe_tool tool = {
+	.name = "t", .summary = "s", .usage = "[OPTIONS]",
+	.shared = OPTS_PER_EVENT | OPT(O_INTERVAL) | OPT(O_COUNT) | OPT(O_FAILED), .opts = topts,
+	.examples = "  t\n", .positional = interval_positional,
+};
+
+/* argv from a NULL-terminated list of strings */
+static int parse(struct loupe_opts *o, char *err, const char *const *args)
+{
+	static char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = "t";
+	while (*args && argc < 31)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	flag_a = false;
+	word = NULL;
+	nrep = 0;
+	return opts_parse(&tool, argc, argv, o, err, 512);
+}
+#define P(...) parse(&o, err, (const char *const[]){ __VA_ARGS__, NULL })
+
+TEST(opts_valid_and_accumulating)
+{
+	struct loupe_opts o;
+	char err[512];
+
+	CHECK_EQ(P("-p", "1,2", "-p", "3", "--tid", "4", "-a", "-r", "x", "-r", "y"), 0);
+	CHECK_EQ(o.npids, 3); CHECK_EQ(o.pids[2], 3); CHECK_EQ(o.ntids, 1);
+	CHECK(flag_a); CHECK_EQ(nrep, 2);
+	CHECK_EQ(P("-v", "-v", "-x", "-x"), 0); CHECK_EQ(o.verbose, 2); CHECK(o.failed);
+	CHECK_EQ(P("-c", "2", "5"), 0);
+	CHECK(o.interval_ns == 2000000000ULL); CHECK(o.interval_count == 5);
+	CHECK_EQ(P("--help"), OPTS_HELP);
+	CHECK_EQ(P("-V"), OPTS_VERSION);
+	CHECK_EQ(P("--exec", "ls", "-l"), 0); CHECK_STR(o.exec_argv[1], "-l");
+}
+
+TEST(opts_rejections_have_reasons)
+{
+	struct loupe_opts o;
+	char err[512];
+
+	CHECK_EQ(P("-d", "1", "-d", "2"), -EINVAL);
+	CHECK_STR(err, "option --duration given more than once");
+	CHECK_EQ(P("--word", "a", "--word", "b"), -EINVAL);
+	CHECK_STR(err, "option --word given more than once");
+	CHECK_EQ(P("--json=1"), -EINVAL);
+	CHECK_STR(err, "option --json takes no value");
+	CHECK_EQ(P("-p"), -EINVAL);
+	CHECK_STR(err, "option -p needs a value");
+	CHECK_EQ(P("--pid"), -EINVAL);
+	CHECK_STR(err, "option --pid needs a value");
+	CHECK_EQ(P("--bogus"), -EINVAL);
+	CHECK_STR(err, "unknown option --bogus");
+	CHECK_EQ(P("-\xc3\xa9"), -EINVAL);
+	CHECK(!strchr(err, '\xc3') || strstr(err, "\xc3\xa9")); /* valid UTF-8 may pass */
+	CHECK_EQ(P("-\x1b"), -EINVAL);
+	CHECK_STR(err, "unknown option -\\x1b");
+	CHECK_EQ(P("-p", "1x"), -EINVAL);
+	CHECK_STR(err, "invalid --pid value '1x': a comma-separated list of ids from 1 to "
+		  "2147483647");
+	CHECK_EQ(P("-i", "1ms"), -EINVAL);
+	CHECK_STR(err, "invalid --interval value '1ms': at least 100ms");
+	CHECK_EQ(P("--buffer-size", "1000"), -EINVAL);
+	CHECK_STR(err, "invalid --buffer-size value '1000': a power of two from 64K to 1G");
+	CHECK_EQ(P("-n", "0123456789abcdef"), -EINVAL);
+	CHECK_STR(err, "invalid --name value '0123456789abcdef': at most 15 bytes (a task's comm)");
+	CHECK_EQ(P("1", "2", "3"), -EINVAL);
+	CHECK_STR(err, "unexpected argument '3' (usage: [interval [count]])");
+	CHECK_EQ(P("-i", "1", "2"), -EINVAL);
+	CHECK_STR(err, "give the interval either with -i or as an argument");
+	CHECK_EQ(P("0.01"), -EINVAL);
+	CHECK_EQ(P("--exec"), -EINVAL);
+	CHECK_STR(err, "--exec needs a command");
+	CHECK_EQ(P("-p", "1", "--exec", "ls"), -EINVAL);
+	CHECK_EQ(P("--word", "evil\n\x1b[2J"), 0);
+	CHECK_EQ(P("-d", "evil\n\x1b[2J"), -EINVAL);
+	CHECK_STR(err, "invalid --duration value 'evil\\n\\x1b[2J': a duration > 0: 10 "
+		  "(seconds), 10s, 500ms, 2m, 1h");
+}
+
+TEST(opts_id_limit)
+{
+	static char list[1100 * 5];
+	struct loupe_opts o;
+	char err[512];
+	size_t n = 0;
+	int i;
+
+	for (i = 1; i <= 1025; i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d", i > 1 ? "," : "", i);
+	CHECK_EQ(P("-p", list), -EINVAL);
+	CHECK_STR(err, "invalid --pid value '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,"
+		  "20,21,22,23,24,2...': too many ids (at most 1024 in all)");
+}

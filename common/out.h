@@ -67,8 +67,34 @@ void out_fixed(struct out *o, int col, double v, int prec);
 void out_walltime(struct out *o, int col, uint64_t ns);
 void out_row_end(struct out *o, const char *json_type);
 
-/* Escaping, exposed for tests. Return the bytes written (no NUL added);
- * dst must hold 4*len (text) / 6*len (JSON) bytes. */
+/*
+ * Escaping of untrusted bytes (file names, argv, comm), so that what a
+ * traced process names a file can neither break a row nor act on the
+ * terminal. Pure functions: no state, no allocation, no locale; src need not
+ * be NUL-terminated and may hold any bytes; dst gets no NUL. Both return the
+ * bytes written, at most 4*len (text) or 6*len (JSON): dst must hold that.
+ *
+ * esc_text, for text output: the result is printable, and unambiguous
+ * because a backslash of the input is doubled. The forms are those of bash's
+ * $'...' (\uNNNN there gives UTF-8 in a UTF-8 locale), so the original
+ * bytes can be had back:
+ *   \n \t \r \\     newline, tab, carriage return, backslash
+ *   \xNN            any other byte below 0x20, DEL (\x7f), and every byte
+ *                   that is not part of valid UTF-8 (NN: 2 lower-case hex
+ *                   digits); \x80..\xff therefore always means invalid UTF-8
+ *   \uNNNN          valid UTF-8 of a code point a terminal acts on (4
+ *                   lower-case hex digits): the C1 controls \u0080..\u009f,
+ *                   the bidi controls \u202a..\u202e, \u2066..\u2069,
+ *                   \u200e, \u200f, \u061c and the separators \u2028,
+ *                   \u2029 (the reasons are in out.c)
+ * Every other valid UTF-8 sequence is copied unchanged.
+ *
+ * esc_json, the inside of a JSON string: always valid JSON and valid UTF-8.
+ * " and \ are escaped; \n \t \r \b \f; other C0 controls, DEL and the
+ * code points above as \u00NN / \uNNNN (lower-case hex), so that a JSON
+ * line printed raw to a terminal is safe too; each byte that is not valid
+ * UTF-8 becomes U+FFFD; other valid UTF-8 is copied unchanged.
+ */
 size_t esc_text(char *dst, const char *src, size_t len);
 size_t esc_json(char *dst, const char *src, size_t len);
 /* length of a valid UTF-8 sequence at s (1..4), or 0 when invalid */

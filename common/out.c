@@ -193,6 +193,64 @@ size_t esc_json(char *dst, const char *src, size_t len)
 	return (size_t)(d - dst);
 }
 
+/*
+ * Terminal columns of a code point: 0 for combining marks and zero-width
+ * characters, 2 for the main East Asian wide and emoji ranges, 1 otherwise.
+ * A small table rather than wcwidth(3), which depends on the locale (the
+ * tools set none) and on the libc's Unicode version; terminals differ on the
+ * rarer code points anyway.
+ */
+static const struct {
+	uint32_t lo, hi;
+	int w;
+} cp_widths[] = {
+	{ 0x0300, 0x036f, 0 },   /* combining diacritical marks */
+	{ 0x1100, 0x115f, 2 },   /* Hangul Jamo leading consonants */
+	{ 0x200b, 0x200d, 0 },   /* zero width space, non-joiner, joiner */
+	{ 0x2e80, 0xa4cf, 2 },   /* CJK radicals .. Yi */
+	{ 0xac00, 0xd7a3, 2 },   /* Hangul syllables */
+	{ 0xf900, 0xfaff, 2 },   /* CJK compatibility ideographs */
+	{ 0xfe30, 0xfe4f, 2 },   /* CJK compatibility forms */
+	{ 0xff00, 0xff60, 2 },   /* fullwidth forms */
+	{ 0xffe0, 0xffe6, 2 },   /* fullwidth signs */
+	{ 0x1f300, 0x1f64f, 2 }, /* pictographs, emoticons */
+	{ 0x1f680, 0x1f6ff, 2 }, /* transport and map symbols */
+	{ 0x1f900, 0x1f9ff, 2 }, /* supplemental symbols and pictographs */
+	{ 0x20000, 0x3fffd, 2 }, /* CJK extension planes */
+};
+
+static int cp_width(uint32_t cp)
+{
+	size_t i;
+
+	if (cp < 0x300)
+		return 1;
+	for (i = 0; i < sizeof(cp_widths) / sizeof(cp_widths[0]); i++)
+		if (cp >= cp_widths[i].lo && cp <= cp_widths[i].hi)
+			return cp_widths[i].w;
+	return 1;
+}
+
+size_t utf8_width(const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, w = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		int n = utf8_decode(s + i, len - i, &cp);
+
+		if (!n) {
+			w++;
+			i++;
+			continue;
+		}
+		w += (size_t)cp_width(cp);
+		i += (size_t)n;
+	}
+	return w;
+}
+
 /* ---- time ------------------------------------------------------------ */
 
 void fmt_hms(char *buf, size_t len, uint64_t ns, bool micro)
@@ -246,9 +304,11 @@ static int last_shown(const struct out *o)
 	return last;
 }
 
+/* Pad by display width, not bytes: "café" takes 4 columns, not 5. */
 static void put_cell(struct out *o, int i, const char *s, size_t len)
 {
-	int pad = o->cols[i].width - (int)len;
+	size_t w = utf8_width(s, len);
+	int pad = w < (size_t)o->cols[i].width ? o->cols[i].width - (int)w : 0;
 
 	if (!(o->cols[i].flags & COL_LEFT))
 		for (; pad > 0; pad--)

@@ -99,6 +99,11 @@ size_t esc_text(char *dst, const char *src, size_t len);
 size_t esc_json(char *dst, const char *src, size_t len);
 /* length of a valid UTF-8 sequence at s (1..4), or 0 when invalid */
 int utf8_seq_len(const unsigned char *s, size_t len);
+/* Terminal columns of escaped text (what esc_text writes, or a trusted
+ * string): a code point takes 1 column, a combining mark (U+0300..U+036F)
+ * or zero-width space/joiner (U+200B..U+200D) 0, a character of the main
+ * East Asian wide and emoji ranges 2; a byte that is not UTF-8 counts 1. */
+size_t utf8_width(const char *s, size_t len);
 
 /* Wall-clock formatting of a CLOCK_REALTIME ns value. */
 void fmt_hms(char *buf, size_t len, uint64_t ns, bool micro);

@@ -429,12 +429,18 @@ static const struct col cols[] = {
 };
 #define NCOLS 6
 
-struct row_arg { bool json; uint32_t shown; };
+struct row_arg {
+	bool json;
+	uint32_t shown;
+	const char *comm, *path; /* NULL: "cat\n", "/etc/\"x\"" */
+};
 
 static void one_row(FILE *f, void *arg)
 {
 	struct row_arg *a = arg;
 	struct out *o = malloc(sizeof(*o));
+	const char *comm = a->comm ? a->comm : "cat\n";
+	const char *path = a->path ? a->path : "/etc/\"x\"";
 
 	out_init(o, f, a->json, cols, NCOLS, a->shown);
 	out_header(o);
@@ -442,14 +448,14 @@ static void one_row(FILE *f, void *arg)
 	out_fixed(o, 0, 1.5, 3);
 	out_uint(o, 1, 1000);
 	out_uint(o, 2, 4242);
-	out_str(o, 3, "cat\n", 4);
+	out_str(o, 3, comm, strlen(comm));
 	out_int(o, 4, -1);
-	out_str(o, 5, "/etc/\"x\"", 8);
+	out_str(o, 5, path, strlen(path));
 	out_row_end(o, "event");
 	free(o);
 }
 
-/* Split a line into words: start and end offsets. */
+/* Split a line into words: start and end, in terminal columns. */
 static int words(const char *s, size_t *st, size_t *en, int max)
 {
 	int n = 0;
@@ -460,22 +466,52 @@ static int words(const char *s, size_t *st, size_t *en, int max)
 			i++;
 		if (!s[i] || s[i] == '\n')
 			break;
-		st[n] = i;
+		st[n] = utf8_width(s, i);
 		while (s[i] && s[i] != ' ' && s[i] != '\n')
 			i++;
-		en[n++] = i;
+		en[n++] = utf8_width(s, i);
 	}
 	return n;
 }
 
+TEST(display_width)
+{
+	CHECK_EQ(utf8_width("", 0), 0);
+	CHECK_EQ(utf8_width("abc", 3), 3);
+	CHECK_EQ(utf8_width("caf\xc3\xa9", 5), 4);             /* é: 2 bytes */
+	CHECK_EQ(utf8_width("e\xcc\x81", 3), 1);               /* e + U+0301 */
+	CHECK_EQ(utf8_width("\xe4\xb8\xad\xe6\x96\x87", 6), 4); /* CJK */
+	CHECK_EQ(utf8_width("\xea\xb0\x80", 3), 2);           /* Hangul U+AC00 */
+	CHECK_EQ(utf8_width("\xef\xbc\xa1", 3), 2);           /* fullwidth A */
+	CHECK_EQ(utf8_width("\xf0\x9f\x98\x80", 4), 2);       /* emoji */
+	CHECK_EQ(utf8_width("\xf0\xa0\x80\x80", 4), 2);       /* U+20000 */
+	CHECK_EQ(utf8_width("\xe2\x82\xac", 3), 1);           /* euro sign */
+	CHECK_EQ(utf8_width("a\xe2\x80\x8b" "b", 5), 2);         /* ZWSP */
+	CHECK_EQ(utf8_width("\xff", 1), 1);                   /* not UTF-8 */
+	CHECK_EQ(utf8_width("\\u202e", 6), 6);               /* an escape */
+}
+
 /* Every combination of shown columns: a left-aligned field starts where
- * its header word starts, a right-aligned one ends where it ends. */
+ * its header word starts, a right-aligned one ends where it ends; with
+ * names of several bytes per column, and escaped ones. */
 TEST(columns_align_in_every_combination)
 {
+	static const char *const comms[] = {
+		NULL,                                    /* "cat\n" */
+		"caf\xc3\xa9",                           /* é: 2 bytes, 1 column */
+		"\xe4\xb8\xad\xe6\x96\x87\xe5\x90\x8d",    /* 3 CJK: 9 bytes, 6 columns */
+		"e\xcc\x81t\xc3\xa9",                    /* combining acute */
+		"\xf0\x9f\x98\x80x",                     /* emoji */
+		"a\xe2\x80\xae" "b",                       /* RLO: \u202e */
+		"\xff\xfe",                               /* \xff\xfe */
+		"123456789012345",                       /* TASK_COMM_LEN - 1 */
+	};
 	uint32_t m;
+	size_t ci;
 
+	for (ci = 0; ci < sizeof(comms) / sizeof(comms[0]); ci++)
 	for (m = 1; m < (1u << NCOLS); m++) {
-		struct row_arg a = { false, m };
+		struct row_arg a = { false, m, comms[ci], "/p/\xc3\xa9\xe2\x80\xa8" };
 		const char *s = unit_capture(one_row, &a);
 		const char *row = strchr(s, '\n') + 1;
 		size_t hs[NCOLS], he[NCOLS], rs[NCOLS], re[NCOLS];
@@ -496,9 +532,20 @@ TEST(columns_align_in_every_combination)
 	}
 }
 
+TEST(columns_golden_multibyte)
+{
+	struct row_arg a = { false, (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5),
+			     "\xe4\xb8\xad\xe6\x96\x87" "caf\xc3\xa9",
+			     "/\xe2\x80\xae" };
+
+	CHECK_STR(unit_capture(one_row, &a),
+		  "    PID COMM               FD PATH\n"
+		  "   4242 \xe4\xb8\xad\xe6\x96\x87" "caf\xc3\xa9           -1 /\\u202e\n");
+}
+
 TEST(columns_golden)
 {
-	struct row_arg a = { false, 0x3f };
+	struct row_arg a = { false, 0x3f, NULL, NULL };
 
 	CHECK_STR(unit_capture(one_row, &a),
 		  "TIME(s)     UID     PID COMM               FD PATH\n"
@@ -511,7 +558,7 @@ TEST(columns_golden)
 
 TEST(json_rows)
 {
-	struct row_arg a = { true, (1u << 2) | (1u << 3) | (1u << 5) };
+	struct row_arg a = { true, (1u << 2) | (1u << 3) | (1u << 5), NULL, NULL };
 
 	/* uid is COL_JSON: present though not shown in text */
 	CHECK_STR(unit_capture(one_row, &a),

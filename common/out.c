@@ -304,12 +304,19 @@ static int last_shown(const struct out *o)
 	return last;
 }
 
-/* Pad by display width, not bytes: "café" takes 4 columns, not 5. */
-static void put_cell(struct out *o, int i, const char *s, size_t len)
+/*
+ * Pad by display width, not bytes: "café" takes 4 columns, not 5. A cell
+ * wider than its column (a long errno name, an escaped name) pushes the rest
+ * of the row right by *over columns; the next cells give up padding to take
+ * the row back into line, but never the blank between two columns, which
+ * the callers always write.
+ */
+static void put_cell(struct out *o, int i, const char *s, size_t len, size_t *over)
 {
-	size_t w = utf8_width(s, len);
-	int pad = w < (size_t)o->cols[i].width ? o->cols[i].width - (int)w : 0;
+	size_t w = utf8_width(s, len) + *over, width = (size_t)o->cols[i].width;
+	size_t pad = w < width ? width - w : 0;
 
+	*over = w > width ? w - width : 0;
 	if (!(o->cols[i].flags & COL_LEFT))
 		for (; pad > 0; pad--)
 			fputc(' ', o->f);
@@ -323,6 +330,7 @@ static void put_cell(struct out *o, int i, const char *s, size_t len)
 void out_header(struct out *o)
 {
 	int i, sep = 0;
+	size_t over = 0;
 
 	if (o->json)
 		return;
@@ -331,7 +339,7 @@ void out_header(struct out *o)
 			continue;
 		if (sep++)
 			fputc(' ', o->f);
-		put_cell(o, i, o->cols[i].hdr, strlen(o->cols[i].hdr));
+		put_cell(o, i, o->cols[i].hdr, strlen(o->cols[i].hdr), &over);
 	}
 	fputc('\n', o->f);
 }
@@ -461,6 +469,7 @@ void out_walltime(struct out *o, int col, uint64_t ns)
 void out_row_end(struct out *o, const char *json_type)
 {
 	int i, sep = 0;
+	size_t over = 0;
 
 	if (o->json) {
 		fprintf(o->f, "{\"type\":\"%s\"", json_type);
@@ -483,9 +492,10 @@ void out_row_end(struct out *o, const char *json_type)
 		if (sep++)
 			fputc(' ', o->f);
 		if (o->set & OUT_BIT(i))
-			put_cell(o, i, o->arena + o->cell_off[i], o->cell_len[i]);
+			put_cell(o, i, o->arena + o->cell_off[i], o->cell_len[i],
+				 &over);
 		else
-			put_cell(o, i, "-", 1);
+			put_cell(o, i, "-", 1, &over);
 	}
 	fputc('\n', o->f);
 }

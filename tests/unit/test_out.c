@@ -556,6 +556,69 @@ TEST(columns_golden)
 		  "   4242 /etc/\"x\"\n");
 }
 
+/* A cell wider than its column keeps one blank before the next column;
+ * later cells give up padding to bring the row back into line. */
+static const struct col ecols[] = {
+	{ "PID", "pid", 7, 0 },
+	{ "ERRNO", "errno", 7, COL_LEFT },
+	{ "ERR", "err", 5, 0 },
+	{ "PATH", "path", 0, COL_LEFT },
+};
+
+struct err_arg { const char *errno_name; int err; uint32_t shown; };
+
+static void err_row(FILE *f, void *arg)
+{
+	struct err_arg *a = arg;
+	struct out *o = malloc(sizeof(*o));
+
+	out_init(o, f, false, ecols, 4, a->shown);
+	out_header(o);
+	out_row_begin(o);
+	out_uint(o, 0, 4242);
+	out_cstr(o, 1, a->errno_name);
+	out_int(o, 2, a->err);
+	out_cstr(o, 3, "/x");
+	out_row_end(o, "event");
+	free(o);
+}
+
+TEST(columns_over_wide_cells)
+{
+	struct err_arg a = { "ENOENT", 2, 0xf };
+	struct row_arg r = { false, 0x3f, "\x1b\x1b\x1b\x1b\x1b", NULL };
+
+	CHECK_STR(unit_capture(err_row, &a),
+		  "    PID ERRNO     ERR PATH\n"
+		  "   4242 ENOENT      2 /x\n");
+	/* 2 columns over: ERR's padding takes them back */
+	a.errno_name = "EHWPOISON";
+	a.err = 133;
+	CHECK_STR(unit_capture(err_row, &a),
+		  "    PID ERRNO     ERR PATH\n"
+		  "   4242 EHWPOISON 133 /x\n");
+	/* 7 columns over: one blank before each later column */
+	a.errno_name = "ERESTARTNOINTR";
+	a.err = 513;
+	CHECK_STR(unit_capture(err_row, &a),
+		  "    PID ERRNO     ERR PATH\n"
+		  "   4242 ERESTARTNOINTR 513 /x\n");
+	/* the over-wide cell right before the last column */
+	a.shown = 0xb;
+	CHECK_STR(unit_capture(err_row, &a),
+		  "    PID ERRNO   PATH\n"
+		  "   4242 ERESTARTNOINTR /x\n");
+	/* ... and as the last column: no padding, no trailing blank */
+	a.shown = 0x3;
+	CHECK_STR(unit_capture(err_row, &a),
+		  "    PID ERRNO\n"
+		  "   4242 ERESTARTNOINTR\n");
+	/* an escaped name over the width of COMM */
+	CHECK_STR(unit_capture(one_row, &r),
+		  "TIME(s)     UID     PID COMM               FD PATH\n"
+		  "1.500      1000    4242 \\x1b\\x1b\\x1b\\x1b\\x1b -1 /etc/\"x\"\n");
+}
+
 TEST(json_rows)
 {
 	struct row_arg a = { true, (1u << 2) | (1u << 3) | (1u << 5), NULL, NULL };

@@ -629,6 +629,184 @@ TEST(json_rows)
 		  "\"path\":\"/etc/\\\"x\\\"\"}\n");
 }
 
+/* ---- a JSON checker (RFC 8259), enough to say a line parses ---------- */
+
+static const char *js_value(const char *p, int depth);
+
+static const char *js_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *js_string(const char *p)
+{
+	static char scratch[4096];
+	const char *q;
+
+	if (*p++ != '"')
+		return NULL;
+	for (q = p; *q && *q != '"'; q++)
+		if (*q == '\\' && q[1])
+			q++;
+	if (*q != '"' || (size_t)(q - p) > sizeof(scratch) / 2 ||
+	    unesc_json(scratch, p, (size_t)(q - p)) < 0)
+		return NULL;
+	return q + 1;
+}
+
+static const char *js_number(const char *p)
+{
+	const char *q = p;
+
+	if (*q == '-')
+		q++;
+	if (*q == '0')
+		q++;
+	else if (*q >= '1' && *q <= '9')
+		while (*q >= '0' && *q <= '9')
+			q++;
+	else
+		return NULL;
+	if (*q == '.') {
+		if (*++q < '0' || *q > '9')
+			return NULL;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	if (*q == 'e' || *q == 'E') {
+		if (*++q == '+' || *q == '-')
+			q++;
+		if (*q < '0' || *q > '9')
+			return NULL;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	return q;
+}
+
+static const char *js_members(const char *p, char close, bool keys, int depth)
+{
+	p = js_ws(p);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (keys) {
+			if (!(p = js_string(js_ws(p))))
+				return NULL;
+			p = js_ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		if (!(p = js_value(p, depth + 1)))
+			return NULL;
+		p = js_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *js_value(const char *p, int depth)
+{
+	p = js_ws(p);
+	if (depth > 32)
+		return NULL;
+	switch (*p) {
+	case '{': return js_members(p + 1, '}', true, depth);
+	case '[': return js_members(p + 1, ']', false, depth);
+	case '"': return js_string(p);
+	case 't': return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f': return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n': return strncmp(p, "null", 4) ? NULL : p + 4;
+	default: return js_number(p);
+	}
+}
+
+/* Every line of s is one JSON object, printable as it is. */
+static bool json_lines_ok(const char *s)
+{
+	while (*s) {
+		const char *e = strchr(s, '\n'), *p;
+
+		if (!e || *s != '{' || !(p = js_value(s, 0)) || p != e ||
+		    !text_is_safe(s, (size_t)(e - s)))
+			return false;
+		s = e + 1;
+	}
+	return true;
+}
+
+TEST(json_checker_rejects)
+{
+	CHECK(json_lines_ok("{\"a\":[1,-2.5e3,\"x\\u00e9\",true,null,{}]}\n"));
+	CHECK(!json_lines_ok("{\"a\":\"\x01\"}\n"));
+	CHECK(!json_lines_ok("{\"a\":\"\\q\"}\n"));
+	CHECK(!json_lines_ok("{\"a\":\"\xff\"}\n"));
+	CHECK(!json_lines_ok("{\"a\":\"x\"\n"));
+	CHECK(!json_lines_ok("{\"a\":\"x\"}"));
+	CHECK(!json_lines_ok("{\"a\":01}\n"));
+	CHECK(!json_lines_ok("{\"a\":\"\xe2\x80\xae\"}\n")); /* raw RLO */
+}
+
+struct hostile { const char *comm, *path; size_t clen, plen; };
+
+static void hostile_json(FILE *f, void *arg)
+{
+	const struct hostile *h = arg;
+	struct out *o = malloc(sizeof(*o));
+	struct jw w;
+
+	out_init(o, f, true, cols, NCOLS, 0x3f);
+	out_row_begin(o);
+	out_fixed(o, 0, 1.5, 3);
+	out_uint(o, 2, 4242);
+	out_str(o, 3, h->comm, h->clen);
+	out_int(o, 4, -1);
+	out_str(o, 5, h->path, h->plen);
+	out_row_end(o, "event");
+	free(o);
+	jw_begin(&w, f, "count");
+	jw_key(&w, "keys");
+	jw_arr_begin(&w);
+	jw_strn(&w, h->comm, h->clen);
+	jw_strn(&w, h->path, h->plen);
+	jw_arr_end(&w);
+	jw_end(&w);
+}
+
+/* JSON rows and records parse whatever the strings in them. */
+TEST(json_lines_parse_with_hostile_strings)
+{
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	char comm[16], path[300];
+	int iter;
+
+	for (iter = 0; iter < 5000; iter++) {
+		struct hostile h = { comm, path, 0, 0 };
+		size_t i;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		h.clen = x % sizeof(comm);
+		h.plen = (x >> 8) % sizeof(path);
+		for (i = 0; i < h.clen + h.plen; i++) {
+			static const unsigned char pick[] = { 0, 0x1b, '"', '\\', '\n',
+				0x7f, 0xc2, 0x9b, 0xe2, 0x80, 0xae, 0xa8, 0xff, 'a' };
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			*(i < h.clen ? &comm[i] : &path[i - h.clen]) =
+				(char)(x & 1 ? pick[(x >> 1) % sizeof(pick)] : x >> 8);
+		}
+		if (!json_lines_ok(unit_capture(hostile_json, &h))) {
+			CHECK(!"a JSON line does not parse");
+			fprintf(stderr, "  %s", unit_capture(hostile_json, &h));
+			return;
+		}
+	}
+}
+
 static void jw_sample(FILE *f, void *arg)
 {
 	struct jw w;

@@ -75,9 +75,10 @@ void out_row_end(struct out *o, const char *json_type);
  * bytes written, at most 4*len (text) or 6*len (JSON): dst must hold that.
  *
  * esc_text, for text output: the result is printable, and unambiguous
- * because a backslash of the input is doubled. The forms are those of bash's
- * $'...' (\uNNNN there gives UTF-8 in a UTF-8 locale), so the original
- * bytes can be had back:
+ * because a backslash of the input is doubled: each escape stands for one
+ * byte or code point, so the input can be had back exactly. The forms are
+ * those of bash's $'...' strings (where \uNNNN gives UTF-8 in a UTF-8
+ * locale):
  *   \n \t \r \\     newline, tab, carriage return, backslash
  *   \xNN            any other byte below 0x20, DEL (\x7f), and every byte
  *                   that is not part of valid UTF-8 (NN: 2 lower-case hex

@@ -8,18 +8,24 @@
 
 /* ---- UTF-8 and escaping --------------------------------------------- */
 
-int utf8_seq_len(const unsigned char *s, size_t len)
+/* Decode the valid UTF-8 sequence at s: its length (1..4), the code point
+ * in *cp; 0 when the bytes are not valid UTF-8 (a stray continuation byte,
+ * overlong, a surrogate, above U+10FFFF, truncated by len). */
+static int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
-	unsigned c = s[0], n, i, cp;
+	unsigned c = s[0], n, i;
+	uint32_t v;
 
-	if (c < 0x80)
+	if (c < 0x80) {
+		*cp = c;
 		return 1;
+	}
 	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
+		n = 2, v = c & 0x1f;
 	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
+		n = 3, v = c & 0x0f;
 	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
+		n = 4, v = c & 0x07;
 	else
 		return 0;
 	if (len < n)
@@ -27,16 +33,53 @@ int utf8_seq_len(const unsigned char *s, size_t len)
 	for (i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
+		v = (v << 6) | (s[i] & 0x3f);
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
+	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	    (v >= 0xd800 && v <= 0xdfff))
 		return 0;
+	*cp = v;
 	return (int)n;
+}
+
+int utf8_seq_len(const unsigned char *s, size_t len)
+{
+	uint32_t cp;
+
+	return utf8_decode(s, len, &cp);
+}
+
+/*
+ * Valid UTF-8 that both escapers still escape, as \uXXXX, because a
+ * terminal acts on these code points instead of just showing them. All are
+ * below U+10000, so four hex digits always suffice.
+ * - U+0080..U+009F, the C1 controls: CSI (U+009B) and OSC (U+009D) start
+ *   escape sequences on terminals that take 8-bit controls, NEL (U+0085)
+ *   breaks the line on some.
+ * - U+202A..U+202E (LRE, RLE, PDF, LRO, RLO) and U+2066..U+2069 (LRI, RLI,
+ *   FSI, PDI): bidirectional embeddings, overrides and isolates reorder
+ *   what follows them on terminals and viewers that implement bidi ("Trojan
+ *   Source", CVE-2021-42574): "/tmp/<RLO>txt.sh" shows as "/tmp/hs.txt",
+ *   and an override left open runs on into the columns after the cell.
+ * - U+200E LRM, U+200F RLM and U+061C ALM: they cannot override, but they
+ *   are invisible characters of strong direction, so they move the neutral
+ *   characters beside them (punctuation, digits, the blank between two
+ *   columns) and make two names that look the same differ. The cost: a
+ *   right-to-left name that uses one on purpose shows it as \u200f, still
+ *   readable.
+ * - U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR: viewers and
+ *   editors break the line there, so one row would look like two.
+ */
+static bool cp_unsafe(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
 static const char hexd[] = "0123456789abcdef";
 
+/* \xNN: one byte (4 bytes out) */
 static char *put_hex(char *d, unsigned char c)
 {
 	*d++ = '\\';
@@ -46,6 +89,20 @@ static char *put_hex(char *d, unsigned char c)
 	return d;
 }
 
+/* \uNNNN: a code point below U+10000 (6 bytes out) */
+static char *put_u(char *d, uint32_t cp)
+{
+	*d++ = '\\';
+	*d++ = 'u';
+	*d++ = hexd[(cp >> 12) & 15];
+	*d++ = hexd[(cp >> 8) & 15];
+	*d++ = hexd[(cp >> 4) & 15];
+	*d++ = hexd[cp & 15];
+	return d;
+}
+
+/* Worst cases per input byte: a C0 control, DEL or invalid byte, 1 -> 4
+ * (\xNN); a C1 control, 2 -> 6; the others of cp_unsafe, 3 -> 6. */
 size_t esc_text(char *dst, const char *src, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)src;
@@ -54,6 +111,7 @@ size_t esc_text(char *dst, const char *src, size_t len)
 
 	while (i < len) {
 		unsigned char c = s[i];
+		uint32_t cp;
 		int n;
 
 		if (c >= 0x20 && c < 0x7f && c != '\\') {
@@ -67,25 +125,27 @@ size_t esc_text(char *dst, const char *src, size_t len)
 		case '\t': *d++ = '\\'; *d++ = 't'; i++; continue;
 		case '\r': *d++ = '\\'; *d++ = 'r'; i++; continue;
 		}
-		n = c >= 0x80 ? utf8_seq_len(s + i, len - i) : 0;
-		/* C1 controls (U+0080..U+009F) act on terminals too */
-		if (n > 1 && !(n == 2 && c == 0xc2 && s[i + 1] < 0xa0)) {
+		/* other C0 controls, DEL and bytes that are not UTF-8 */
+		n = c >= 0x80 ? utf8_decode(s + i, len - i, &cp) : 0;
+		if (!n) {
+			d = put_hex(d, c);
+			i++;
+			continue;
+		}
+		if (cp_unsafe(cp)) {
+			d = put_u(d, cp);
+		} else {
 			memcpy(d, s + i, (size_t)n);
 			d += n;
-			i += (size_t)n;
-			continue;
 		}
-		if (n == 2) {
-			d = put_hex(d, s[i++]);
-			d = put_hex(d, s[i++]);
-			continue;
-		}
-		d = put_hex(d, c);
-		i++;
+		i += (size_t)n;
 	}
 	return (size_t)(d - dst);
 }
 
+/* Worst cases per input byte: a C0 control or DEL, 1 -> 6 (\u00NN); a C1
+ * control, 2 -> 6; the others of cp_unsafe, 3 -> 6; an invalid byte, 1 -> 3
+ * (U+FFFD). */
 size_t esc_json(char *dst, const char *src, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)src;
@@ -94,42 +154,101 @@ size_t esc_json(char *dst, const char *src, size_t len)
 
 	while (i < len) {
 		unsigned char c = s[i];
+		uint32_t cp;
 		int n;
 
-		if (c >= 0x20 && c < 0x80) {
+		if (c >= 0x20 && c < 0x7f) {
 			if (c == '"' || c == '\\')
 				*d++ = '\\';
 			*d++ = (char)c;
 			i++;
 			continue;
 		}
-		if (c < 0x20) {
-			*d++ = '\\';
+		if (c < 0x20 || c == 0x7f) {
 			switch (c) {
-			case '\n': *d++ = 'n'; break;
-			case '\t': *d++ = 't'; break;
-			case '\r': *d++ = 'r'; break;
-			case '\b': *d++ = 'b'; break;
-			case '\f': *d++ = 'f'; break;
-			default:
-				*d++ = 'u'; *d++ = '0'; *d++ = '0';
-				*d++ = hexd[c >> 4]; *d++ = hexd[c & 15];
+			case '\n': *d++ = '\\'; *d++ = 'n'; break;
+			case '\t': *d++ = '\\'; *d++ = 't'; break;
+			case '\r': *d++ = '\\'; *d++ = 'r'; break;
+			case '\b': *d++ = '\\'; *d++ = 'b'; break;
+			case '\f': *d++ = '\\'; *d++ = 'f'; break;
+			default: d = put_u(d, c);
 			}
 			i++;
 			continue;
 		}
-		n = utf8_seq_len(s + i, len - i);
-		if (n) {
-			memcpy(d, s + i, (size_t)n);
-			d += n;
-			i += (size_t)n;
-		} else {
+		n = utf8_decode(s + i, len - i, &cp);
+		if (!n) {
 			/* U+FFFD REPLACEMENT CHARACTER for each invalid byte */
 			*d++ = (char)0xef; *d++ = (char)0xbf; *d++ = (char)0xbd;
 			i++;
+		} else if (cp_unsafe(cp)) {
+			d = put_u(d, cp);
+			i += (size_t)n;
+		} else {
+			memcpy(d, s + i, (size_t)n);
+			d += n;
+			i += (size_t)n;
 		}
 	}
 	return (size_t)(d - dst);
+}
+
+/*
+ * Terminal columns of a code point: 0 for combining marks and zero-width
+ * characters, 2 for the main East Asian wide and emoji ranges, 1 otherwise.
+ * A small table rather than wcwidth(3), which depends on the locale (the
+ * tools set none) and on the libc's Unicode version; terminals differ on the
+ * rarer code points anyway.
+ */
+static const struct {
+	uint32_t lo, hi;
+	int w;
+} cp_widths[] = {
+	{ 0x0300, 0x036f, 0 },   /* combining diacritical marks */
+	{ 0x1100, 0x115f, 2 },   /* Hangul Jamo leading consonants */
+	{ 0x200b, 0x200d, 0 },   /* zero width space, non-joiner, joiner */
+	{ 0x2e80, 0xa4cf, 2 },   /* CJK radicals .. Yi */
+	{ 0xac00, 0xd7a3, 2 },   /* Hangul syllables */
+	{ 0xf900, 0xfaff, 2 },   /* CJK compatibility ideographs */
+	{ 0xfe30, 0xfe4f, 2 },   /* CJK compatibility forms */
+	{ 0xff00, 0xff60, 2 },   /* fullwidth forms */
+	{ 0xffe0, 0xffe6, 2 },   /* fullwidth signs */
+	{ 0x1f300, 0x1f64f, 2 }, /* pictographs, emoticons */
+	{ 0x1f680, 0x1f6ff, 2 }, /* transport and map symbols */
+	{ 0x1f900, 0x1f9ff, 2 }, /* supplemental symbols and pictographs */
+	{ 0x20000, 0x3fffd, 2 }, /* CJK extension planes */
+};
+
+static int cp_width(uint32_t cp)
+{
+	size_t i;
+
+	if (cp < 0x300)
+		return 1;
+	for (i = 0; i < sizeof(cp_widths) / sizeof(cp_widths[0]); i++)
+		if (cp >= cp_widths[i].lo && cp <= cp_widths[i].hi)
+			return cp_widths[i].w;
+	return 1;
+}
+
+size_t utf8_width(const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, w = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		int n = utf8_decode(s + i, len - i, &cp);
+
+		if (!n) {
+			w++;
+			i++;
+			continue;
+		}
+		w += (size_t)cp_width(cp);
+		i += (size_t)n;
+	}
+	return w;
 }
 
 /* ---- time ------------------------------------------------------------ */
@@ -185,10 +304,19 @@ static int last_shown(const struct out *o)
 	return last;
 }
 
-static void put_cell(struct out *o, int i, const char *s, size_t len)
+/*
+ * Pad by display width, not bytes: "café" takes 4 columns, not 5. A cell
+ * wider than its column (a long errno name, an escaped name) pushes the rest
+ * of the row right by *over columns; the next cells give up padding to take
+ * the row back into line, but never the blank between two columns, which
+ * the callers always write.
+ */
+static void put_cell(struct out *o, int i, const char *s, size_t len, size_t *over)
 {
-	int pad = o->cols[i].width - (int)len;
+	size_t w = utf8_width(s, len) + *over, width = (size_t)o->cols[i].width;
+	size_t pad = w < width ? width - w : 0;
 
+	*over = w > width ? w - width : 0;
 	if (!(o->cols[i].flags & COL_LEFT))
 		for (; pad > 0; pad--)
 			fputc(' ', o->f);
@@ -202,6 +330,7 @@ static void put_cell(struct out *o, int i, const char *s, size_t len)
 void out_header(struct out *o)
 {
 	int i, sep = 0;
+	size_t over = 0;
 
 	if (o->json)
 		return;
@@ -210,7 +339,7 @@ void out_header(struct out *o)
 			continue;
 		if (sep++)
 			fputc(' ', o->f);
-		put_cell(o, i, o->cols[i].hdr, strlen(o->cols[i].hdr));
+		put_cell(o, i, o->cols[i].hdr, strlen(o->cols[i].hdr), &over);
 	}
 	fputc('\n', o->f);
 }
@@ -340,6 +469,7 @@ void out_walltime(struct out *o, int col, uint64_t ns)
 void out_row_end(struct out *o, const char *json_type)
 {
 	int i, sep = 0;
+	size_t over = 0;
 
 	if (o->json) {
 		fprintf(o->f, "{\"type\":\"%s\"", json_type);
@@ -362,9 +492,10 @@ void out_row_end(struct out *o, const char *json_type)
 		if (sep++)
 			fputc(' ', o->f);
 		if (o->set & OUT_BIT(i))
-			put_cell(o, i, o->arena + o->cell_off[i], o->cell_len[i]);
+			put_cell(o, i, o->arena + o->cell_off[i], o->cell_len[i],
+				 &over);
 		else
-			put_cell(o, i, "-", 1);
+			put_cell(o, i, "-", 1, &over);
 	}
 	fputc('\n', o->f);
 }

@@ -67,12 +67,44 @@ void out_fixed(struct out *o, int col, double v, int prec);
 void out_walltime(struct out *o, int col, uint64_t ns);
 void out_row_end(struct out *o, const char *json_type);
 
-/* Escaping, exposed for tests. Return the bytes written (no NUL added);
- * dst must hold 4*len (text) / 6*len (JSON) bytes. */
+/*
+ * Escaping of untrusted bytes (file names, argv, comm), so that what a
+ * traced process names a file can neither break a row nor act on the
+ * terminal. Pure functions: no state, no allocation, no locale; src need not
+ * be NUL-terminated and may hold any bytes; dst gets no NUL. Both return the
+ * bytes written, at most 4*len (text) or 6*len (JSON): dst must hold that.
+ *
+ * esc_text, for text output: the result is printable, and unambiguous
+ * because a backslash of the input is doubled: each escape stands for one
+ * byte or code point, so the input can be had back exactly. The forms are
+ * those of bash's $'...' strings (where \uNNNN gives UTF-8 in a UTF-8
+ * locale):
+ *   \n \t \r \\     newline, tab, carriage return, backslash
+ *   \xNN            any other byte below 0x20, DEL (\x7f), and every byte
+ *                   that is not part of valid UTF-8 (NN: 2 lower-case hex
+ *                   digits); \x80..\xff therefore always means invalid UTF-8
+ *   \uNNNN          valid UTF-8 of a code point a terminal acts on (4
+ *                   lower-case hex digits): the C1 controls \u0080..\u009f,
+ *                   the bidi controls \u202a..\u202e, \u2066..\u2069,
+ *                   \u200e, \u200f, \u061c and the separators \u2028,
+ *                   \u2029 (the reasons are in out.c)
+ * Every other valid UTF-8 sequence is copied unchanged.
+ *
+ * esc_json, the inside of a JSON string: always valid JSON and valid UTF-8.
+ * " and \ are escaped; \n \t \r \b \f; other C0 controls, DEL and the
+ * code points above as \u00NN / \uNNNN (lower-case hex), so that a JSON
+ * line printed raw to a terminal is safe too; each byte that is not valid
+ * UTF-8 becomes U+FFFD; other valid UTF-8 is copied unchanged.
+ */
 size_t esc_text(char *dst, const char *src, size_t len);
 size_t esc_json(char *dst, const char *src, size_t len);
 /* length of a valid UTF-8 sequence at s (1..4), or 0 when invalid */
 int utf8_seq_len(const unsigned char *s, size_t len);
+/* Terminal columns of escaped text (what esc_text writes, or a trusted
+ * string): a code point takes 1 column, a combining mark (U+0300..U+036F)
+ * or zero-width space/joiner (U+200B..U+200D) 0, a character of the main
+ * East Asian wide and emoji ranges 2; a byte that is not UTF-8 counts 1. */
+size_t utf8_width(const char *s, size_t len);
 
 /* Wall-clock formatting of a CLOCK_REALTIME ns value. */
 void fmt_hms(char *buf, size_t len, uint64_t ns, bool micro);

@@ -5,6 +5,7 @@ import shutil
 import signal
 import subprocess
 import time
+import unicodedata
 import uuid
 
 from lib import (expect_usage_error, Tracer, check, eq, run, run_tool, tmpdir, tool_path, wait_for,
@@ -143,6 +144,51 @@ def test_hostile_names_text_and_json():
     evs = [r for r in tr_json.events() if r["path"].startswith(d)]
     eq(len(evs), 1, "one JSON event for the hostile path")
     eq(evs[0]["path"], d + "/" + name + "\ufffd\ufffd", "JSON path intact (invalid bytes as U+FFFD)")
+
+
+def test_bidi_and_wide_names_text_and_json():
+    # RLO would show "txt.sh" as "hs.txt"; C1 CSI, NEL, LINE SEPARATOR, RLM
+    # and an isolate act on terminals; CJK takes two columns each.
+    d = tmpdir()
+    name = "\u202etxt.sh\u0085\u009b2J\u2028\u200f\u2066"
+    wide = "\u4e2d\u6587caf\u00e9"
+    tr_text = Tracer(T, "-p", str(os.getpid()))
+    tr_json = Tracer(T, "-j", "-p", str(os.getpid()))
+    open(os.path.join(d, name), "wb").close()
+    with open("/proc/self/comm") as f:
+        comm = f.read().rstrip("\n")
+    try:  # a COMM of two CJK characters and an é: 8 bytes, 5 columns
+        with open("/proc/self/comm", "w") as f:
+            f.write("\u4e2d\u6587\u00e9")
+        open(os.path.join(d, wide), "wb").close()
+    finally:
+        with open("/proc/self/comm", "w") as f:
+            f.write(comm)
+    eq(tr_text.stop(), 0, "text exit")
+    eq(tr_json.stop(), 0, "json exit")
+    raw = tr_text.output_bytes()
+    want = (d + "/\\u202etxt.sh\\u0085\\u009b2J\\u2028\\u200f\\u2066").encode()
+    check(want in raw, f"escaped path in text: {raw[-300:]!r}")
+    for cp in "\u202e\u0085\u009b\u2028\u200f\u2066":
+        check(cp.encode() not in raw, f"no raw U+{ord(cp):04X} in text output")
+    check((d + "/" + wide).encode() in raw, "wide name passes through")
+    # the PATH column starts at the same terminal column on every line
+    def width(t):
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in t)
+    lines = tr_text.text_lines()
+    col = lines[0].index("PATH")
+    rows = [line for line in lines[1:] if d in line]
+    eq(len(rows), 2, "two rows")
+    check(any("\u4e2d\u6587\u00e9 " in r for r in rows), "wide COMM shown")
+    for r in rows:
+        eq(width(r[:r.index(d)]), col, "PATH column aligned: " + repr(r))
+    jraw = tr_json.output_bytes()
+    for cp in "\u202e\u0085\u009b\u2028\u200f\u2066":
+        check(cp.encode() not in jraw, f"no raw U+{ord(cp):04X} in JSON output")
+    check(b"\\u202etxt.sh\\u0085\\u009b2J\\u2028\\u200f\\u2066" in jraw,
+          "\\u escapes in JSON")
+    paths = sorted(r["path"] for r in tr_json.events() if r["path"].startswith(d))
+    eq(paths, sorted([d + "/" + name, d + "/" + wide]), "JSON decodes to the names")
 
 
 def test_long_path():

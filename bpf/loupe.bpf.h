@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What every loupe BPF object includes: the filter, the loss counters and
- * the event path. Include it once per object, after vmlinux.h.
+ * What every loupe BPF object includes: the filter and the loss counters.
+ * Include it once per object, after vmlinux.h. Objects that send events
+ * also include bpf/events.bpf.h (the ring buffer); summary objects do not,
+ * and carry no ring buffer.
  *
  * Objects that include only this (and bpf/syscall_tp.h) carry no CO-RE
  * relocations, so libbpf does not load the kernel's BTF for them: start-up
@@ -94,78 +96,5 @@ static __always_inline bool loupe_filter_pass(void)
 struct loupe_stats loupe_stats = {};
 
 #define loupe_count_loss(field) __sync_fetch_and_add(&loupe_stats.field, 1)
-
-/* ---- event path ------------------------------------------------------ */
-
-/* Sized by user space before load (--buffer-size). */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 23);
-} events SEC(".maps");
-
-/*
- * Adaptive wakeup (DESIGN.md §10): records are submitted without waking the
- * reader while the buffer is lightly filled; the reader drains on its own
- * timer (epoll timeout + consume). The one record that makes the unread data
- * cross cfg_wakeup_bytes forces a wakeup. A plain submit is never used: it
- * wakes only when the buffer was empty, which loses wakeups after a
- * NO_WAKEUP record.
- */
-const volatile __u64 cfg_wakeup_bytes = 1 << 20;
-
-static __always_inline __u64 loupe_wakeup_flags(__u64 size)
-{
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-
-	if (avail < cfg_wakeup_bytes && avail + size >= cfg_wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
-/* Reserve a fixed-size record; a full buffer is counted as a loss. */
-static __always_inline void *loupe_reserve(__u64 size)
-{
-	void *e = bpf_ringbuf_reserve(&events, size, 0);
-
-	if (!e)
-		loupe_count_loss(lost_ringbuf);
-	return e;
-}
-
-static __always_inline void loupe_submit(void *e, __u64 size)
-{
-	/* the reserved record is already counted in AVAIL_DATA */
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-
-	bpf_ringbuf_submit(e, (avail >= cfg_wakeup_bytes &&
-			       avail - size < cfg_wakeup_bytes) ?
-			      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
-}
-
-/* Copy a variable-length record (size <= its buffer) into the ring. */
-static __always_inline void loupe_output(void *data, __u64 size)
-{
-	if (bpf_ringbuf_output(&events, data, size, loupe_wakeup_flags(size)))
-		loupe_count_loss(lost_ringbuf);
-}
-
-/* Per-CPU scratch space for building a variable-length record. */
-#define LOUPE_SCRATCH_SIZE 8192
-struct loupe_scratch {
-	char buf[LOUPE_SCRATCH_SIZE];
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct loupe_scratch);
-} scratch SEC(".maps");
-
-static __always_inline void *loupe_scratch(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&scratch, &zero);
-}
 
 #endif

@@ -114,10 +114,11 @@ static __always_inline void loupe_path_walk(struct loupe_path_walk *w,
  * Write the walked path root first into buf: "/a/b/" (a '/' after every
  * name, so a relative name can follow), "/" for the root itself, ".../a/"
  * when the walk did not reach the root. A name that would not fit ends the
- * path. Returns the bytes written, at most LOUPE_PATH_MAX - 1; buf must
- * have LOUPE_PATH_BUF bytes.
+ * path, and sets *cut. Returns the bytes written, at most LOUPE_PATH_MAX - 1;
+ * buf must have LOUPE_PATH_BUF bytes.
  */
-static __always_inline __u32 loupe_path_emit(char *buf, const struct loupe_path_walk *w)
+static __always_inline __u32 loupe_path_emit(char *buf, const struct loupe_path_walk *w,
+					     bool *cut)
 {
 	__u32 off = 1, n = w->n;
 	int i;
@@ -134,8 +135,10 @@ static __always_inline __u32 loupe_path_emit(char *buf, const struct loupe_path_
 			break;
 		k = (n - 1 - i) & (LOUPE_PATH_DEPTH - 1);
 		len = w->len[k] & LOUPE_NAME_MAX; /* NAME_MAX: a mask, no clamp */
-		if (off + len + 1 > LOUPE_PATH_MAX - 1)
+		if (off + len + 1 > LOUPE_PATH_MAX - 1) {
+			*cut = true;
 			break;
+		}
 		/* the masks change no value (checked above); they give the
 		 * verifier one range of off per iteration, not a set that
 		 * grows with each (6x fewer instructions to verify) */

@@ -7,6 +7,10 @@
 #ifndef LOUPE_BPF_TYPES_H
 #define LOUPE_BPF_TYPES_H
 
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
 #define LOUPE_COMM_LEN 16
 #define LOUPE_MAX_FILTER_IDS 1024 /* entries of filter_pids / filter_tids */
 
@@ -38,7 +42,21 @@ struct loupe_stats {
 			      * (request, thread) started again */
 };
 
+/* The header every per-event record starts with (bpf/events.bpf.h fills
+ * it; common/event.h prints it: TIME, TIME(s), UID, PID, TID, COMM and the
+ * JSON keys time, uid, pid, tid, comm, cgroup_id). */
+struct loupe_event_hdr {
+	__u64 ts_ns;      /* bpf_ktime_get_ns() */
+	__u64 cgroup_id;  /* the task's cgroup v2 id (bpf_get_current_cgroup_id) */
+	__u32 pid;        /* tgid */
+	__u32 tid;
+	__u32 uid;
+	__u32 pad;
+	char comm[LOUPE_COMM_LEN];
+};
+
 #ifndef __bpf__
+_Static_assert(sizeof(struct loupe_event_hdr) == 48, "loupe_event_hdr layout");
 _Static_assert(sizeof(struct loupe_filter) == 40, "loupe_filter layout");
 _Static_assert(sizeof(struct loupe_stats) == 40, "loupe_stats layout");
 #endif

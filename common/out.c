@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -410,6 +411,118 @@ void out_str(struct out *o, int col, const char *s, size_t len)
 	o->cell_len[col] = (uint32_t)n;
 	o->set |= OUT_BIT(col);
 	o->is_str |= OUT_BIT(col);
+}
+
+/* Close a cell written at p..p+n into the arena (see out_str). */
+static void set_arena(struct out *o, int col, char *p, size_t n, bool str)
+{
+	o->used = (size_t)(p - o->arena) + n;
+	o->cell_off[col] = (uint32_t)(p - o->arena);
+	o->cell_len[col] = (uint32_t)n;
+	o->set |= OUT_BIT(col);
+	if (str)
+		o->is_str |= OUT_BIT(col);
+	else
+		o->is_str &= ~OUT_BIT(col);
+}
+
+void out_str_cut(struct out *o, int col, const char *s, size_t len, bool cut)
+{
+	char *p;
+	size_t n;
+
+	if (!cut || o->json) {
+		out_str(o, col, s, len);
+		return;
+	}
+	if (!wanted(o, col) || !(p = cell_alloc(o, len * 4 + 3)))
+		return;
+	n = esc_text(p, s, len);
+	memcpy(p + n, "...", 3);
+	set_arena(o, col, p, n + 3, true);
+}
+
+/* Does an escaped text item need quotes to stay one word? */
+static bool needs_quotes(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return true;
+	for (i = 0; i < n; i++)
+		if (s[i] == ' ' || s[i] == '\'' || s[i] == '"')
+			return true;
+	return false;
+}
+
+void out_list(struct out *o, int col, const char *const *items, const size_t *lens,
+	      size_t n, bool quote)
+{
+	size_t need = 2, i, j, m, at = 0;
+	char *p, *tmp;
+
+	if (!wanted(o, col))
+		return;
+	/* JSON: 6 per byte + quotes and comma; text: 4 per byte (a quote
+	 * becomes 4 too), 2 quotes and a blank */
+	for (i = 0; i < n; i++)
+		need += lens[i] * 6 + 4;
+	if (!(p = cell_alloc(o, need)))
+		return;
+	if (o->json)
+		p[at++] = '[';
+	for (i = 0; i < n; i++) {
+		if (i)
+			p[at++] = o->json ? ',' : ' ';
+		if (o->json) {
+			p[at++] = '"';
+			at += esc_json(p + at, items[i], lens[i]);
+			p[at++] = '"';
+			continue;
+		}
+		m = esc_text(p + at, items[i], lens[i]);
+		/* -q: 'it'\''s' as a shell would read it back */
+		if (!quote || !needs_quotes(p + at, m) || !(tmp = malloc(m + 1))) {
+			at += m;
+			continue;
+		}
+		memcpy(tmp, p + at, m);
+		p[at++] = '\'';
+		for (j = 0; j < m; j++) {
+			if (tmp[j] == '\'') {
+				memcpy(p + at, "'\\''", 4);
+				at += 4;
+			} else {
+				p[at++] = tmp[j];
+			}
+		}
+		p[at++] = '\'';
+		free(tmp);
+	}
+	if (o->json)
+		p[at++] = ']';
+	set_arena(o, col, p, at, false);
+}
+
+void out_bool(struct out *o, int col, bool v)
+{
+	if (!wanted(o, col))
+		return;
+	if (o->json)
+		set_raw(o, col, v ? "true" : "false", v ? 4 : 5, false);
+	else
+		set_raw(o, col, v ? "yes" : "no", v ? 3 : 2, false);
+}
+
+void out_addr(struct out *o, int col, int family, const void *addr)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!wanted(o, col))
+		return;
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "?");
+	set_raw(o, col, buf, strlen(buf), true);
 }
 
 void out_cstr(struct out *o, int col, const char *s)

@@ -56,6 +56,19 @@ void out_header(struct out *o);       /* text mode only; no-op in JSON */
 void out_row_begin(struct out *o);
 /* untrusted bytes (need not be NUL-terminated) */
 void out_str(struct out *o, int col, const char *s, size_t len);
+/* untrusted bytes cut at a copy limit: text shows "..." after them (the
+ * JSON record says so with a <key>_truncated column of the tool's) */
+void out_str_cut(struct out *o, int col, const char *s, size_t len, bool cut);
+/* a list of untrusted strings (argv): a JSON array of strings; in text the
+ * items escaped and joined by blanks, and with quote each item that is
+ * empty or holds a blank or a quote put in '...' as a shell reads it back */
+void out_list(struct out *o, int col, const char *const *items, const size_t *lens,
+	      size_t n, bool quote);
+/* JSON true/false; text yes/no */
+void out_bool(struct out *o, int col, bool v);
+/* an IP address: family AF_INET (4 bytes at addr) or AF_INET6 (16);
+ * v4-mapped IPv6 addresses read "::ffff:1.2.3.4" */
+void out_addr(struct out *o, int col, int family, const void *addr);
 /* a trusted C string (names from tables, formatted numbers) */
 void out_cstr(struct out *o, int col, const char *s);
 void out_int(struct out *o, int col, int64_t v);

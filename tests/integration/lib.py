@@ -118,6 +118,7 @@ class Tracer:
         self.args = list(args)
         self.outpath = stdout_file or os.path.join(tmpdir(), "out")
         self.stderr_lines = []
+        self.attached = False
         self._ready = threading.Event()
         cmd = [tool_path(name)] + self.args
         if user:
@@ -138,13 +139,14 @@ class Tracer:
             line = raw.decode("utf-8", "replace")
             self.stderr_lines.append(line)
             if line.startswith("Tracing") or "Tracing" in line:
+                self.attached = True
                 self._ready.set()
         self._ready.set()
 
     def wait_ready(self, timeout=20):
         if not self._ready.wait(timeout):
             raise AssertionError(f"{self.name} not attached within {timeout}s")
-        if self.proc.poll() is not None:
+        if self.proc.poll() is not None and not self.attached:
             raise AssertionError(f"{self.name} exited {self.proc.returncode} at start: "
                                  + "".join(self.stderr_lines))
 

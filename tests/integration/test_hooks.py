@@ -50,4 +50,4 @@ def test_tracefs_mounted_when_missing():
     evs = [json.loads(l) for l in r.stdout.splitlines()]
     hit = [e for e in evs if e.get("path") == path]
     eq(len(hit), 1, "cat's open of the path")
-    eq((hit[0]["comm"], hit[0]["errno"]), ("cat", "ENOENT"), "comm, errno")
+    eq((hit[0]["comm"], hit[0]["errno_name"]), ("cat", "ENOENT"), "comm, errno")

@@ -68,7 +68,7 @@ def test_full_path_relative_open():
     ev = by_path(full)
     check(f"{d}/sub/f" in ev, f"-F: absolute path of the relative open: {sorted(ev)}")
     check(ev[f"{d}/sub/f"]["fd"] >= 3, "-F: fd")
-    eq(ev[f"{d}/./sub/missing"]["errno"], "ENOENT", "-F: the failed relative open")
+    eq(ev[f"{d}/./sub/missing"]["errno_name"], "ENOENT", "-F: the failed relative open")
     eq([p for p in paths_of(plain) if "sub/" in p], ["sub/f", "./sub/missing"],
        "without -F: the names as passed")
 
@@ -127,7 +127,7 @@ def test_creat():
     eq(r.returncode, 0, "opencalls creat")
     eq(tr.stop(), 0, "exit status")
     ev = [e for e in tr.events() if e["path"] == path]
-    eq([(e["pid"], e["syscall"], e["flags"], e["mode"], e["err"]) for e in ev],
+    eq([(e["pid"], e["syscall"], e["flags"], e["mode"], e["errno"]) for e in ev],
        [(int(r.stdout.split()[1]), "creat", O_CREAT | O_WRONLY | O_TRUNC, 0o604, 0)], "creat")
 
 
@@ -310,8 +310,8 @@ def test_static_binary_from_tmp():
             pass
         eq(tr.stop(signal.SIGINT), 0, f"static {extra}: exit status")
         ev = by_path(tr)
-        eq((ev[present]["pid"], ev[present]["fd"], ev[present]["err"]), (os.getpid(), fd, 0),
+        eq((ev[present]["pid"], ev[present]["fd"], ev[present]["errno"]), (os.getpid(), fd, 0),
            f"static {extra}: the existing path")
-        eq((ev[missing]["fd"], ev[missing]["errno"]), (-1, "ENOENT"),
+        eq((ev[missing]["fd"], ev[missing]["errno_name"]), (-1, "ENOENT"),
            f"static {extra}: the missing path")
         eq(tr.json_records()[-1]["type"], "stats", "stats record last")

@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 #include "loupe.bpf.h"
 #include "hist.bpf.h"
+#include "stash.bpf.h"
 #include "core_shims.h"
 #include "tools/biolatency/biolatency.h"
 
@@ -24,12 +25,7 @@ const volatile bool cfg_dev_part = false;  /* cfg_dev is a partition */
 const volatile __u32 cfg_rq_arg = 0;       /* index of rq in insert/issue */
 
 /* request -> start time (ns) */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct request *);
-	__type(value, __u64);
-} starts SEC(".maps");
+LOUPE_STASH(starts, __u64, __u64, 16384);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -64,7 +60,6 @@ static __always_inline __u64 rq_key(struct request *rq)
 static __always_inline int rq_start(struct request *rq, bool insert, bool btf)
 {
 	__u64 ts, key;
-	long err;
 
 	if (!loupe_filter_pass())
 		return 0;
@@ -73,19 +68,15 @@ static __always_inline int rq_start(struct request *rq, bool insert, bool btf)
 		return 0;
 	ts = bpf_ktime_get_ns();
 	key = rq_key(rq);
-	err = bpf_map_update_elem(&starts, &key, &ts, BPF_NOEXIST);
-	if (err == -17 /* EEXIST */) {
-		/* with -Q, insert's time stands: issue starts only requests
-		 * that bypassed the I/O scheduler (no insert) */
-		if (cfg_queued && !insert)
-			return 0;
-		/* this request started before and its completion was never
-		 * seen (requeues delete their start): count it, start anew */
-		loupe_count_loss(lost_end);
-		err = bpf_map_update_elem(&starts, &key, &ts, BPF_ANY);
+	/* with -Q, insert's time stands: issue starts only requests that
+	 * bypassed the I/O scheduler (no insert) */
+	if (cfg_queued && !insert) {
+		loupe_stash_add(&starts, &key, &ts);
+		return 0;
 	}
-	if (err)
-		loupe_count_loss(lost_stash);
+	/* a start still there: its completion was never seen (requeues
+	 * delete their start), counted as lost_end */
+	loupe_stash_put(&starts, &key, &ts);
 	return 0;
 }
 
@@ -94,22 +85,17 @@ static __always_inline int rq_requeue(struct request *rq)
 {
 	__u64 key = rq_key(rq);
 
-	bpf_map_delete_elem(&starts, &key);
+	loupe_stash_drop(&starts, &key);
 	return 0;
 }
 
 static __always_inline int rq_done(struct request *rq, bool btf)
 {
-	__u64 *tsp, delta, key = rq_key(rq);
+	__u64 delta, key = rq_key(rq);
 	struct loupe_hist *h;
 
-	tsp = bpf_map_lookup_elem(&starts, &key);
-	if (!tsp)
+	if (!loupe_end_time(&starts, &key, &delta))
 		return 0; /* started before tracing, or filtered out */
-	delta = bpf_ktime_get_ns() - *tsp;
-	bpf_map_delete_elem(&starts, &key);
-	if ((__s64)delta < 0)
-		delta = 0;
 	if (cfg_per_disk || cfg_per_flags) {
 		struct biolat_key k = {};
 

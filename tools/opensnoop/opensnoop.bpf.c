@@ -18,5 +18,5 @@ static __always_inline __u32 event_path(struct opensnoop_event *e,
 {
 	if (a->syscall == SYS_OPEN_BY_HANDLE_AT)
 		return 0;
-	return user_path(e->path, a->fname);
+	return user_path(e, a->fname);
 }

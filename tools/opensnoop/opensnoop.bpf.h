@@ -6,14 +6,17 @@
  * The including object defines the two functions declared below, after
  * including this header.
  *
- * open, openat, openat2, creat and open_by_handle_at are traced at their
- * syscall tracepoints: sys_enter stashes the arguments per thread, sys_exit
+ * open, openat, openat2, creat and open_by_handle_at come from the syscall
+ * event source (bpf/syscalls.bpf.h: per-syscall tracepoints by default, or
+ * raw_syscalls): the entry stashes the arguments per thread, the exit
  * builds the record (the result is known, and -x, --path decide there).
  */
 #ifndef OPENSNOOP_BPF_H
 #define OPENSNOOP_BPF_H
 
 #include "loupe.bpf.h"
+#include "events.bpf.h"
+#include "stash.bpf.h"
 #include "count.bpf.h"
 #include "syscall_tp.h"
 #include "tools/opensnoop/opensnoop.h"
@@ -27,7 +30,7 @@
 
 const volatile struct opensnoop_cfg cfg_open = {};
 
-/* what sys_enter saw, until sys_exit of the same thread */
+/* what the entry saw, until the exit of the same thread */
 struct open_args {
 	__u64 fname;     /* user pointer; 0 for open_by_handle_at */
 	__u32 flags;
@@ -38,17 +41,13 @@ struct open_args {
 
 /* The record to fill: at least sizeof(struct opensnoop_event) bytes. */
 static __always_inline struct opensnoop_event *event_buf(void);
-/* Write the path into e->path; returns its length (< OPENSNOOP_PATH_MAX),
- * 0 when there is none. ret is the syscall's result. */
+/* Write the path into e->path and set e->path_cut; returns its length
+ * (< OPENSNOOP_PATH_MAX), 0 when there is none. ret is the syscall's
+ * result. */
 static __always_inline __u32 event_path(struct opensnoop_event *e,
 					const struct open_args *a, long ret);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct open_args);
-} stash SEC(".maps");
+LOUPE_STASH(stash, __u32, struct open_args, 16384);
 
 /* -c: OPENSNOOP_BY_* bits of the count key; 0: one record per open */
 const volatile __u32 cfg_count_by = 0;
@@ -90,12 +89,14 @@ static __always_inline void count_open(const struct opensnoop_event *e, __u32 le
 	loupe_count_add(&counts, k, 1);
 }
 
-/* The user's path string into dst (OPENSNOOP_PATH_MAX bytes); its length. */
-static __always_inline __u32 user_path(char *dst, __u64 fname)
+/* The user's path string into e->path; its length, e->path_cut set. */
+static __always_inline __u32 user_path(struct opensnoop_event *e, __u64 fname)
 {
-	long n = bpf_probe_read_user_str(dst, OPENSNOOP_PATH_MAX, (void *)fname);
+	bool cut;
+	__u32 n = loupe_user_str(e->path, OPENSNOOP_PATH_MAX, fname, &cut);
 
-	return n > 1 ? (__u32)(n - 1) & (OPENSNOOP_PATH_MAX - 1) : 0;
+	e->path_cut = cut;
+	return n;
 }
 
 /* -f: any of the flags given */
@@ -144,95 +145,85 @@ static __always_inline int enter(__u64 fname, __u64 flags, __u64 mode, __u32 sys
 		return 0;
 	if (cfg_open.flags_on && !flags_pass(a.flags))
 		return 0;
-	if (bpf_map_update_elem(&stash, &tid, &a, BPF_ANY))
-		loupe_count_loss(lost_stash);
+	loupe_stash_put(&stash, &tid, &a);
 	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_open")
-int tp_enter_open(struct syscall_enter_ctx *ctx)
-{
-	return enter(ctx->args[0], ctx->args[1], ctx->args[2], SYS_OPEN, OS_AT_FDCWD);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat")
-int tp_enter_openat(struct syscall_enter_ctx *ctx)
-{
-	return enter(ctx->args[1], ctx->args[2], ctx->args[3], SYS_OPENAT, ctx->args[0]);
 }
 
 /* struct open_how, declared here to keep CO-RE out of the default object */
 struct how { __u64 flags, mode, resolve; };
 
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int tp_enter_openat2(struct syscall_enter_ctx *ctx)
+/* The entry of one of the traced syscalls (idx: enum opensnoop_syscall). */
+static __always_inline int loupe_sys_enter(void *ctx, __u32 idx, long nr, const __u64 *args)
 {
 	struct how h = {};
 
-	/* a bad pointer fails the syscall with EFAULT: still an open to show */
-	bpf_probe_read_user(&h, sizeof(h), (void *)ctx->args[2]);
-	return enter(ctx->args[1], h.flags, h.mode, SYS_OPENAT2, ctx->args[0]);
+	switch (idx) {
+	case SYS_OPEN:
+		return enter(args[0], args[1], args[2], SYS_OPEN, OS_AT_FDCWD);
+	case SYS_OPENAT:
+		return enter(args[1], args[2], args[3], SYS_OPENAT, args[0]);
+	case SYS_OPENAT2:
+		/* a bad pointer fails the syscall with EFAULT: still an open */
+		bpf_probe_read_user(&h, sizeof(h), (void *)args[2]);
+		return enter(args[1], h.flags, h.mode, SYS_OPENAT2, args[0]);
+	case SYS_CREAT:
+		/* creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode) */
+		return enter(args[0], OS_O_CREAT | OS_O_WRONLY | OS_O_TRUNC, args[1],
+			     SYS_CREAT, OS_AT_FDCWD);
+	case SYS_OPEN_BY_HANDLE_AT:
+		/* (mount_fd, handle, flags): no name; the file is known from
+		 * the returned fd (opensnoop_full.bpf.c) */
+		return enter(0, args[2], 0, SYS_OPEN_BY_HANDLE_AT, args[0]);
+	}
+	return 0;
 }
 
-/* creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode) */
-SEC("tracepoint/syscalls/sys_enter_creat")
-int tp_enter_creat(struct syscall_enter_ctx *ctx)
-{
-	return enter(ctx->args[0], OS_O_CREAT | OS_O_WRONLY | OS_O_TRUNC, ctx->args[1],
-		     SYS_CREAT, OS_AT_FDCWD);
-}
-
-/* open_by_handle_at(mount_fd, handle, flags): no name; the file is known
- * from the returned fd (opensnoop_full.bpf.c) */
-SEC("tracepoint/syscalls/sys_enter_open_by_handle_at")
-int tp_enter_open_by_handle_at(struct syscall_enter_ctx *ctx)
-{
-	return enter(0, ctx->args[2], 0, SYS_OPEN_BY_HANDLE_AT, ctx->args[0]);
-}
-
-static __always_inline int leave(struct syscall_exit_ctx *ctx)
+static __always_inline int leave(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, len;
 	struct opensnoop_event *e;
 	struct open_args *a;
 
-	a = bpf_map_lookup_elem(&stash, &tid);
+	a = loupe_stash_get(&stash, &tid);
 	if (!a)
 		return 0;
-	if (cfg_open.failed_only && ctx->ret >= 0)
+	if (cfg_open.failed_only && ret >= 0)
 		goto out;
 	e = event_buf();
 	if (!e)
 		goto out;
-	len = event_path(e, a, ctx->ret) & (OPENSNOOP_PATH_MAX - 1);
+	e->path_cut = 0;
+	len = event_path(e, a, ret) & (OPENSNOOP_PATH_MAX - 1);
 	if (cfg_open.nprefix && !prefix_pass(e->path, len))
 		goto out;
 	if (cfg_count_by) {
 		count_open(e, len, pid_tgid >> 32);
 		goto out;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = pid_tgid >> 32;
-	e->tid = tid;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	e->ret = (__s32)ctx->ret;
+	loupe_event_hdr(&e->hdr);
+	e->ret = (__s32)ret;
 	e->flags = a->flags;
 	e->mode = a->mode;
 	e->syscall = a->syscall;
 	e->path_len = len;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	loupe_output(e, OPENSNOOP_HDR_SIZE + len);
 out:
-	bpf_map_delete_elem(&stash, &tid);
+	loupe_stash_drop(&stash, &tid);
 	return 0;
+}
+
+static __always_inline int loupe_sys_exit(void *ctx, __u32 idx, long nr, long ret)
+{
+	return leave(ret);
 }
 
 #ifdef OPENSNOOP_ONE_EXIT
 /*
  * The object defines OPENSNOOP_ONE_EXIT when leave() is costly to verify
- * (-F's path walk: ~37,000 instructions, ~13 ms): the exit programs then
- * tail-call one copy of it, verified once instead of once per syscall.
+ * (-F's path walk: ~37,000 instructions, ~13 ms): the tracepoint exits
+ * then tail-call one copy of it, verified once instead of once per
+ * syscall. (The raw_syscalls exit is one program: it calls leave().)
  */
 int tp_exit_any(struct syscall_exit_ctx *ctx);
 
@@ -243,7 +234,7 @@ struct {
 	__array(values, int(struct syscall_exit_ctx *));
 } exit_prog SEC(".maps") = { .values = { [0] = (void *)&tp_exit_any } };
 
-static __always_inline int exit_body(struct syscall_exit_ctx *ctx)
+static __always_inline int exit_tail(void *ctx, __u32 idx, long nr, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
@@ -253,29 +244,23 @@ static __always_inline int exit_body(struct syscall_exit_ctx *ctx)
 		loupe_count_loss(lost_read);
 	return 0;
 }
-#else
-#define exit_body leave
+#define loupe_sys_exit_tp exit_tail
 #endif
 
-SEC("tracepoint/syscalls/sys_exit_open")
-int tp_exit_open(struct syscall_exit_ctx *ctx) { return exit_body(ctx); }
+#define LOUPE_SYS_ENTER 1
+#define LOUPE_SYS_EXIT 1
+#include "syscalls.bpf.h"
 
-SEC("tracepoint/syscalls/sys_exit_openat")
-int tp_exit_openat(struct syscall_exit_ctx *ctx) { return exit_body(ctx); }
-
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int tp_exit_openat2(struct syscall_exit_ctx *ctx) { return exit_body(ctx); }
-
-SEC("tracepoint/syscalls/sys_exit_creat")
-int tp_exit_creat(struct syscall_exit_ctx *ctx) { return exit_body(ctx); }
-
-SEC("tracepoint/syscalls/sys_exit_open_by_handle_at")
-int tp_exit_open_by_handle_at(struct syscall_exit_ctx *ctx) { return exit_body(ctx); }
+LOUPE_SYSCALL_TP(open, SYS_OPEN)
+LOUPE_SYSCALL_TP(openat, SYS_OPENAT)
+LOUPE_SYSCALL_TP(openat2, SYS_OPENAT2)
+LOUPE_SYSCALL_TP(creat, SYS_CREAT)
+LOUPE_SYSCALL_TP(open_by_handle_at, SYS_OPEN_BY_HANDLE_AT)
 
 #ifdef OPENSNOOP_ONE_EXIT
 /* no tracepoint of its own (not attached): reached by tail call only */
 SEC("tracepoint")
-int tp_exit_any(struct syscall_exit_ctx *ctx) { return leave(ctx); }
+int tp_exit_any(struct syscall_exit_ctx *ctx) { return leave(ctx->ret); }
 #endif
 
 #endif

@@ -7,8 +7,9 @@
 
 #include "loupe.h"
 #include "count.h"
+#include "event.h"
 #include "names.h"
-#include "system.h"
+#include "syscalls.h"
 #include "tools/opensnoop/opensnoop.h"
 #include "opensnoop.skel.h"
 #include "opensnoop_full.skel.h"
@@ -83,19 +84,15 @@ static struct loupe_tool tool = {
 		"  opensnoop -d 10s > opens.txt  # 10 seconds into a file\n",
 };
 
-enum { C_COUNT, C_TIME, C_TIME_S, C_UID, C_PID, C_TID, C_COMM, C_FD, C_ERR, C_ERRNO,
-       C_SYSCALL, C_FLAGS, C_MODE, C_FLAGS_N, C_MODE_N, C_PATH, C__NR };
+enum { C_COUNT, LOUPE_EVENT_COLS, C_FD, C_ERR, C_ERRNO, C_RET, C_SYSCALL, C_FLAGS, C_MODE,
+       C_FLAGS_N, C_MODE_N, C_PATH, C_PATH_CUT, C__NR };
 static const struct col cols[] = {
 	[C_COUNT]   = { "COUNT", "count", 7, 0 },
-	[C_TIME]    = { "TIME", "time", 15, COL_LEFT | COL_JSON },
-	[C_TIME_S]  = { "TIME(s)", "time_s", 10, COL_LEFT },
-	[C_UID]     = { "UID", "uid", 6, COL_JSON },
-	[C_PID]     = { "PID", "pid", 7, 0 },
-	[C_TID]     = { "TID", "tid", 7, COL_JSON },
-	[C_COMM]    = { "COMM", "comm", 16, COL_LEFT },
+	LOUPE_EVENT_COL_DEFS,
 	[C_FD]      = { "FD", "fd", 4, 0 },
-	[C_ERR]     = { "ERR", "err", 3, 0 },
-	[C_ERRNO]   = { "ERRNO", "errno", 7, COL_LEFT },
+	[C_ERR]     = { "ERR", "errno", 3, 0 },
+	[C_ERRNO]   = { "ERRNO", "errno_name", 7, COL_LEFT },
+	[C_RET]     = { "RET", "ret", 0, COL_JSON },
 	[C_SYSCALL] = { "SYSCALL", "syscall", 7, COL_LEFT | COL_JSON },
 	/* -e: octal in text; numbers in JSON, always there (mode only when
 	 * the open uses it) */
@@ -104,6 +101,7 @@ static const struct col cols[] = {
 	[C_FLAGS_N] = { "FLAGS", "flags", 0, COL_JSON },
 	[C_MODE_N]  = { "MODE", "mode", 0, COL_JSON },
 	[C_PATH]    = { "PATH", "path", 0, COL_LEFT },
+	[C_PATH_CUT]= { "", "path_truncated", 0, COL_JSON },
 };
 static const char *const sys_names[SYS__NR] = { "open", "openat", "openat2",
 						 "creat", "open_by_handle_at" };
@@ -123,19 +121,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		plen = size - OPENSNOOP_HDR_SIZE;
 
 	out_row_begin(&out);
-	out_walltime(&out, C_TIME, loupe_wall_ns(e->ts_ns));
-	out_fixed(&out, C_TIME_S, loupe_elapsed_s(e->ts_ns), 6);
-	out_uint(&out, C_UID, e->uid);
-	out_uint(&out, C_PID, e->pid);
-	out_uint(&out, C_TID, e->tid);
-	out_str(&out, C_COMM, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	out_event_hdr(&out, C_TIME, &e->hdr);
 	out_int(&out, C_FD, e->ret >= 0 ? e->ret : -1);
-	out_int(&out, C_ERR, e->ret >= 0 ? 0 : -e->ret);
-	if (e->ret < 0) {
-		const char *n = errno_name(-e->ret);
-
-		out_cstr(&out, C_ERRNO, n ? n : "?");
-	}
+	out_errno(&out, C_RET, C_ERR, C_ERRNO, e->ret);
 	if (e->syscall < SYS__NR)
 		out_cstr(&out, C_SYSCALL, sys_names[e->syscall]);
 	if (o.extended && !o.json) {
@@ -153,36 +141,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (!plen && e->syscall == SYS_OPEN_BY_HANDLE_AT)
 		out_cstr(&out, C_PATH, "[handle]"); /* not resolved: see -F */
 	else
-		out_str(&out, C_PATH, e->path, plen);
+		out_str_cut(&out, C_PATH, e->path, plen, e->path_cut);
+	if (e->path_cut)
+		out_bool(&out, C_PATH_CUT, true);
 	out_row_end(&out, "event");
 	return 0;
-}
-
-/* Trace a syscall where both its tracepoints exist: open(2) is absent on
- * arm64 and riscv, creat(2) on arm64, openat2(2) before 5.6. Writes the
- * names of the traced ones into hooks. */
-static void select_syscalls(struct bpf_object *obj, char *hooks, size_t len)
-{
-	char name[64];
-	size_t used = 0;
-	int i;
-
-	for (i = 0; i < SYS__NR; i++) {
-		struct bpf_program *en, *ex;
-
-		snprintf(name, sizeof(name), "tp_enter_%s", sys_names[i]);
-		en = bpf_object__find_program_by_name(obj, name);
-		snprintf(name, sizeof(name), "tp_exit_%s", sys_names[i]);
-		ex = bpf_object__find_program_by_name(obj, name);
-		if (sys_tracepoint_exists("syscalls", bpf_program__section_name(en) + 20) &&
-		    sys_tracepoint_exists("syscalls", bpf_program__section_name(ex) + 20)) {
-			used += snprintf(hooks + used, len - used, "%s%s", used ? "," : "",
-					 sys_names[i]);
-			continue;
-		}
-		bpf_program__set_autoload(en, false);
-		bpf_program__set_autoload(ex, false);
-	}
 }
 
 /* -c: a row of the count table (the columns -k did not pick are hidden) */
@@ -201,17 +164,9 @@ static uint32_t shown_cols(uint32_t by)
 		return OUT_BIT(C_COUNT) | (by & OPENSNOOP_BY_PROCESS ? OUT_BIT(C_PID) : 0) |
 		       (by & (OPENSNOOP_BY_PROCESS | OPENSNOOP_BY_COMM) ? OUT_BIT(C_COMM) : 0) |
 		       (by & OPENSNOOP_BY_PATH ? OUT_BIT(C_PATH) : 0);
-	uint32_t shown = OUT_BIT(C_PID) | OUT_BIT(C_COMM) | OUT_BIT(C_FD) |
+	uint32_t shown = event_cols_shown(&o, C_TIME) | OUT_BIT(C_FD) |
 			 OUT_BIT(C_ERR) | OUT_BIT(C_ERRNO) | OUT_BIT(C_PATH);
 
-	if (o.timestamp)
-		shown |= OUT_BIT(C_TIME);
-	if (o.elapsed)
-		shown |= OUT_BIT(C_TIME_S);
-	if (o.print_uid)
-		shown |= OUT_BIT(C_UID);
-	if (o.ntids)
-		shown |= OUT_BIT(C_TID);
 	if (o.extended)
 		shown |= OUT_BIT(C_FLAGS) | OUT_BIT(C_MODE);
 	return shown;
@@ -222,7 +177,7 @@ int main(int argc, char **argv)
 	struct opensnoop_bpf *def = NULL;
 	struct opensnoop_full_bpf *full = NULL;
 	struct bpf_object_skeleton *s;
-	char hooks[128] = "";
+	struct sys_choice sc;
 	uint32_t by;
 	int err;
 
@@ -257,9 +212,11 @@ int main(int argc, char **argv)
 		err = loupe_fail("configure BPF object", err);
 		goto out;
 	}
-	select_syscalls(*s->obj, hooks, sizeof(hooks));
-	if (!*hooks) { /* not one syscalls:sys_{enter,exit}_open* pair */
-		err = loupe_fail("attach open syscall tracepoints", -ENOENT);
+	/* a handful of syscalls: their own tracepoints (bpf/syscalls.bpf.h) */
+	err = syscalls_choose(s, sys_names, SYS__NR, false, SYS_SRC_TRACEPOINTS, &sc);
+	if (err) {
+		err = loupe_fail(err == -ENOENT ? "no open syscall to trace on this kernel" :
+				 "configure the syscall source", err);
 		goto out;
 	}
 
@@ -280,8 +237,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.verbose)
-		fprintf(stderr, "opensnoop: hooks: tracepoint syscalls:sys_{enter,exit}_{%s}; object %s\n",
-			hooks, full ? "opensnoop_full (-F: CO-RE, kernel BTF)" : "opensnoop (no CO-RE)");
+		fprintf(stderr, "opensnoop: hooks: %s; object %s\n", sc.desc,
+			full ? "opensnoop_full (-F: CO-RE, kernel BTF)" : "opensnoop (no CO-RE)");
 
 	/* run */
 	fprintf(stderr, "Tracing open()s... Hit Ctrl-C to end.\n");

@@ -2,8 +2,12 @@
 #ifndef OPENSNOOP_H
 #define OPENSNOOP_H
 
+#include "bpf/types.h"
+
 #define OPENSNOOP_PATH_MAX 4096 /* PATH_MAX, NUL included */
 
+/* The traced syscalls, in the tool's own numbering (the idx of
+ * bpf/syscalls.bpf.h); names in opensnoop.c's sys_names. */
 enum opensnoop_syscall {
 	SYS_OPEN, SYS_OPENAT, SYS_OPENAT2, SYS_CREAT, SYS_OPEN_BY_HANDLE_AT,
 	SYS__NR
@@ -11,19 +15,17 @@ enum opensnoop_syscall {
 
 /* One open; the record ends after path_len bytes of path (no NUL). */
 struct opensnoop_event {
-	__u64 ts_ns;     /* bpf_ktime_get_ns() at exit */
-	__u32 pid;       /* tgid */
-	__u32 tid;
-	__u32 uid;
+	struct loupe_event_hdr hdr; /* stamped at exit */
 	__s32 ret;       /* fd, or -errno */
 	__u32 flags;     /* open flags as passed */
 	__u32 mode;      /* as passed; meaningful with O_CREAT or O_TMPFILE */
 	__u32 syscall;   /* enum opensnoop_syscall */
 	__u32 path_len;  /* bytes of path; 0: unreadable, or a handle not resolved */
-	char comm[16];
+	__u8 path_cut;   /* the path went on beyond OPENSNOOP_PATH_MAX - 1 bytes */
+	__u8 pad[3];
 	char path[OPENSNOOP_PATH_MAX];
 };
-#define OPENSNOOP_HDR_SIZE 56
+#define OPENSNOOP_HDR_SIZE 72
 
 #define OPENSNOOP_MAX_PREFIXES 8   /* --path given this many times at most */
 #define OPENSNOOP_PREFIX_MAX 256   /* a --path prefix has fewer bytes than this */

@@ -40,13 +40,13 @@ static __always_inline __u32 event_path(struct opensnoop_event *e,
 	struct full_buf *b = (struct full_buf *)e;
 	struct vfsmount *cwd_mnt, *root_mnt, *mnt;
 	struct dentry *cwd, *root, *d;
-	bool rel = a->syscall != SYS_OPEN_BY_HANDLE_AT;
+	bool rel = a->syscall != SYS_OPEN_BY_HANDLE_AT, cut;
 	__u32 off;
 	long n;
 	char c = 0;
 
 	if (loupe_task_fs(&cwd_mnt, &cwd, &root_mnt, &root))
-		return rel ? user_path(e->path, a->fname) : 0;
+		return rel ? user_path(e, a->fname) : 0;
 	if (!rel) {
 		/* the file behind the new fd */
 		if (ret < 0 || loupe_task_fd((int)ret, &mnt, &d))
@@ -54,15 +54,17 @@ static __always_inline __u32 event_path(struct opensnoop_event *e,
 	} else {
 		bpf_probe_read_user(&c, 1, (void *)a->fname);
 		if (c == '/' || c == 0)
-			return user_path(e->path, a->fname);
+			return user_path(e, a->fname);
 		mnt = cwd_mnt;
 		d = cwd;
 		/* a bad dfd fails the open: show the name as passed */
 		if (a->dfd != OS_AT_FDCWD && loupe_task_fd(a->dfd, &mnt, &d))
-			return user_path(e->path, a->fname);
+			return user_path(e, a->fname);
 	}
 	loupe_path_walk(&b->walk, mnt, d, root_mnt, root);
-	off = loupe_path_emit(e->path, &b->walk);
+	cut = false;
+	off = loupe_path_emit(e->path, &b->walk, &cut);
+	e->path_cut = cut;
 	if (!rel)
 		return off > 1 ? off - 1 : off; /* without the trailing '/' */
 	off &= OPENSNOOP_PATH_MAX - 1;
@@ -70,5 +72,8 @@ static __always_inline __u32 event_path(struct opensnoop_event *e,
 	if (n <= 1)
 		return off;
 	off += n - 1;
-	return off < OPENSNOOP_PATH_MAX ? off : OPENSNOOP_PATH_MAX - 1;
+	if (off < OPENSNOOP_PATH_MAX)
+		return off;
+	e->path_cut = 1; /* the caller shows OPENSNOOP_PATH_MAX - 1 bytes */
+	return OPENSNOOP_PATH_MAX - 1;
 }

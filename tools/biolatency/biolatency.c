@@ -7,11 +7,9 @@
 
 #include "loupe.h"
 #include "blk.h"
-#include "heatmap.h"
-#include "hist.h"
+#include "histrun.h"
 #include "hooks.h"
 #include "interval.h"
-#include "maps.h"
 #include "tools/biolatency/biolatency.h"
 #include "biolatency.skel.h"
 
@@ -56,134 +54,46 @@ static const struct loupe_rung ladder[] = {
 	{ "raw_tp", NULL, NULL },
 };
 
-struct ctx {
-	struct biolatency_bpf *skel;
-	struct hist_fmt fmt;
-	struct hist_set set;     /* this interval */
-	struct hist_set total;   /* all intervals, when only the end is printed */
-	struct heatmap *hm;
-	bool print_each;         /* an interval was asked for */
-	uint64_t ios;
-};
-
-static int take_keyed(void *c, const void *key, const void *val)
+/* -D, --per-flags: the labels of a histogram's key */
+static void key_labels(void *ctx, const void *key, char bufs[][HIST_LABEL_LEN],
+		       const char **v)
 {
 	const struct biolat_key *k = key;
-	struct ctx *cx = c;
-	char dn[HIST_LABEL_LEN], fl[HIST_LABEL_LEN];
-	const char *v[HIST_MAX_LABELS];
-	struct loupe_hist *h;
 	int n = 0;
 
-	if (per_disk)
-		v[n++] = blk_name(k->dev, dn, sizeof(dn));
+	if (per_disk) {
+		v[n] = blk_name(k->dev, bufs[n], HIST_LABEL_LEN);
+		n++;
+	}
 	if (per_flags) {
-		blk_flags_name(k->flags, fl, sizeof(fl));
-		v[n++] = fl;
+		blk_flags_name(k->flags, bufs[n], HIST_LABEL_LEN);
+		v[n] = bufs[n];
 	}
-	h = hist_set__get(&cx->set, v);
-	if (!h)
-		return -ENOMEM;
-	hist_merge(h, val);
-	return 0;
-}
-
-static void output(const struct hist_set *s, const struct hist_fmt *f, uint64_t wall)
-{
-	char ts[16];
-
-	if (o.json) {
-		hist_set__json(stdout, s, f, o.extended, wall);
-		return;
-	}
-	putchar('\n');
-	if (o.timestamp) {
-		fmt_hms(ts, sizeof(ts), wall, false);
-		printf("%-8s\n", ts);
-	}
-	hist_set__print(stdout, s, f, o.extended);
-}
-
-/* One interval: take the generation out of the maps, then print it (or
- * keep it for the end), add a heat-map column. */
-static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
-{
-	struct ctx *cx = c;
-	struct loupe_hist all = { 0 };
-	size_t i;
-	int err;
-
-	hist_set__clear(&cx->set);
-	if (per_disk || per_flags) {
-		err = map_take_hash(bpf_map__fd(cx->skel->maps.keyed_hists), gen,
-				    take_keyed, cx);
-	} else {
-		struct loupe_hist *h = hist_set__get(&cx->set, NULL);
-
-		err = h ? map_take_array(bpf_map__fd(cx->skel->maps.hists), gen, h,
-					 sizeof(*h)) : -ENOMEM;
-	}
-	if (err)
-		return err;
-	hist_set__sort(&cx->set);
-	for (i = 0; i < cx->set.n; i++)
-		hist_merge(&all, &cx->set.e[i].h);
-	cx->ios += hist_total(&all);
-	stats_add_events(hist_total(&all));
-	if (cx->hm) {
-		err = heatmap__add(cx->hm, wall, &all);
-		if (!err && o.svg)
-			err = heatmap__write_svg(cx->hm, o.svg);
-		if (err)
-			return err;
-	}
-	if (cx->print_each) {
-		if (!o.heatmap || o.json)
-			output(&cx->set, &cx->fmt, wall);
-		return 0;
-	}
-	for (i = 0; i < cx->set.n; i++) {
-		const char *v[HIST_MAX_LABELS] = { cx->set.e[i].value[0],
-						   cx->set.e[i].value[1] };
-		struct loupe_hist *h = hist_set__get(&cx->total, v);
-
-		if (!h)
-			return -ENOMEM;
-		hist_merge(h, &cx->set.e[i].h);
-	}
-	if (last && !o.heatmap) {
-		hist_set__sort(&cx->total);
-		output(&cx->total, &cx->fmt, wall);
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const char *const label_names[] = { "disk", "flags" };
-	const char *names[HIST_MAX_LABELS];
 	struct biolatency_bpf *skel;
-	struct ctx cx = { 0 };
-	struct interval iv;
+	struct histrun h = { .labels = key_labels, .what = "I/Os" };
+	char title[128];
 	uint32_t dev = 0;
 	bool part = false;
-	int err, nlabels = 0;
+	int err;
 
 	loupe_parse(&tool, argc, argv, &o);
 	if (disk && blk_lookup(disk, &dev, &part))
 		loupe_usage_error("--disk %s: no such disk or partition", disk);
-	if (o.heatmap && o.json)
-		loupe_usage_error("--heatmap and --json exclude each other");
-	cx.print_each = o.interval_ns != 0;
-	if (!o.interval_ns && (o.heatmap || o.svg))
-		o.interval_ns = 1000000000ULL; /* a heat-map column per second */
+	if (per_disk)
+		h.names[h.nlabels++] = "disk";
+	if (per_flags)
+		h.names[h.nlabels++] = "flags";
+	histrun_check(&o, h.nlabels);
 	loupe_start(&tool, &o);
 
 	/* open */
 	skel = biolatency_bpf__open();
 	if (!skel)
 		return loupe_fail("open BPF object", -errno);
-	cx.skel = skel;
 
 	/* configure: options into rodata, then the hooks this kernel loads */
 	err = loupe_configure(skel->skeleton, &o);
@@ -202,8 +112,7 @@ int main(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.raw_rq_insert, false);
 	}
 	if (per_flags && blk_flags_init(loupe_vmlinux_btf()))
-		fprintf(stderr, "biolatency: no request flag names in the kernel's BTF: "
-			"flags shown in hex\n");
+		loupe_warn("no request flag names in the kernel's BTF: flags shown in hex");
 	err = loupe_choose_hooks(skel->skeleton, ladder, 2, o.verbose);
 	loupe_vmlinux_btf_release();
 	if (err < 0) {
@@ -228,43 +137,25 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	/* run: a summary per interval, or one at the end */
-	cx.fmt = (struct hist_fmt){
+	/* run: a histogram per interval, or one at the end */
+	h.fmt = (struct hist_fmt){
 		.kind = HIST_LOG2, .unit = o.milliseconds ? "msecs" : "usecs",
 		.unit_ns = o.milliseconds ? 1000000 : 1000,
 		.sum_div = o.milliseconds ? 1000000 : 1000, .sum_key = "sum_ns",
 	};
-	if (per_disk)
-		names[nlabels++] = label_names[0];
-	if (per_flags)
-		names[nlabels++] = label_names[1];
-	hist_set__init(&cx.set, nlabels, names);
-	hist_set__init(&cx.total, nlabels, names);
-	interval__init(&iv, skel->skeleton, &o);
+	h.array_fd = h.nlabels ? -1 : bpf_map__fd(skel->maps.hists);
+	h.hash_fd = h.nlabels ? bpf_map__fd(skel->maps.keyed_hists) : -1;
+	snprintf(title, sizeof(title), "biolatency: block I/O latency%s%s",
+		 disk ? " of " : "", disk ? disk : "");
+	h.title = title;
+	h.heat_cols = o.milliseconds ? 16 : 26;
 	fprintf(stderr, "Tracing block device I/O... Hit Ctrl-C to end.\n");
-	if (o.heatmap || o.svg) {
-		char title[128];
-
-		snprintf(title, sizeof(title), "biolatency: block I/O latency%s%s",
-			 disk ? " of " : "", disk ? disk : "");
-		cx.hm = heatmap__new(&(struct heatmap_cfg){
-			.fmt = &cx.fmt, .title = title, .what = "I/Os",
-			.term = o.heatmap ? stdout : NULL, .style = heatmap_style_for(stdout),
-			.cols = o.milliseconds ? 16 : 26, .interval_ns = o.interval_ns });
-		err = cx.hm ? (o.svg ? heatmap__write_svg(cx.hm, o.svg) : 0) : -ENOMEM;
-		if (err) {
-			err = loupe_fail(o.svg ? o.svg : "heat map", err);
-			goto out;
-		}
-	}
-	err = interval__run(&iv, summary, &cx);
+	err = histrun(skel->skeleton, &h, &o);
 	if (err)
-		loupe_fail("reading histograms", err);
+		loupe_fail(o.svg && (err == -EACCES || err == -ENOENT || err == -ENOSPC) ?
+			   o.svg : "reading histograms", err);
 	err = loupe_finish(skel->skeleton, &o) || err;
 out:
-	heatmap__free(cx.hm);
-	hist_set__free(&cx.set);
-	hist_set__free(&cx.total);
 	biolatency_bpf__destroy(skel);
 	return err;
 }

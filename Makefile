@@ -52,7 +52,8 @@ endif
 
 # ---- dependencies --------------------------------------------------------
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
-DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 strace libbpf-tools bpftrace
+DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 strace libbpf-tools bpftrace \
+	     systemtap-sdt-dev
 MISSING   := $(strip $(foreach t,$(CLANG) $(BPFTOOL) $(PKG_CONFIG),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
 ifeq ($(MISSING),)
 MISSING   := $(if $(shell $(PKG_CONFIG) --exists libbpf libelf zlib 2>/dev/null && echo ok),,libbpf-dev/libelf-dev/zlib1g-dev)
@@ -73,8 +74,12 @@ ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS    += -fsanitize=address,undefined
 endif
+# <bpf/usdt.bpf.h> includes <linux/errno.h> -> <asm/errno.h>: Debian keeps
+# asm/ under the multiarch directory, which clang -target bpf does not search
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Ibpf -I$(BUILD) \
-	      $(LIBBPF_CFLAGS) -Wall -Werror -Wno-unused-function -MMD -MP
+	      $(LIBBPF_CFLAGS) -Wall -Werror -Wno-unused-function -MMD -MP \
+	      $(if $(MULTIARCH),-idirafter /usr/include/$(MULTIARCH))
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(patsubst common/%.c,$(BUILD)/common/%.o,$(COMMON_SRC)) \
@@ -166,7 +171,25 @@ $(BUILD)/tests/%: tests/workloads/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
 
-tests: all $(BUILD)/tests/unit $(WORKLOADS)
+# BPF test objects (tests/bpf/*.bpf.c) and the programs that drive them
+TEST_BPF_SRC := $(wildcard tests/bpf/*.bpf.c)
+TEST_SKELS   := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.skel.h,$(TEST_BPF_SRC))
+
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(VMLINUX_H) | $(BUILD)/tests
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o && \
+		$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(BUILD)/tests/bpf/%.skel.h: $(BUILD)/tests/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$(notdir $*))_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/attach_test: tests/attach_test.c $(BUILD)/tests/bpf/attach_test.skel.h $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(BUILD)/tests/bpf $(LDFLAGS) $< $(LIBCOMMON) $(LIBBPF_LIBS) -o $@
+
+tests: all $(BUILD)/tests/unit $(WORKLOADS) $(BUILD)/tests/attach_test
 
 check:
 	$(Q)tests/run

@@ -234,3 +234,38 @@ def expect_usage_error(name, args, msg=None):
         check(msg in lines[0], f"message for {shown}: {lines[0]}")
     check("bpf(" not in r.stderr, f"no bpf() call for {shown}")
     eq(r.stdout, "", f"nothing on stdout for {shown}")
+
+
+def pipe_into(tool_args, reader_cmd, feed=None, timeout=10):
+    """Run `tool ARGS | READER` with both processes visible: returns (the
+    tool's exit status, its stderr, the reader's stdout, seconds from the
+    reader's exit to the tool's). feed(), when given, is called in a loop
+    while the tool runs (to make events)."""
+    tool = subprocess.Popen([tool_path(tool_args[0])] + list(tool_args[1:]),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    reader = subprocess.Popen(reader_cmd, stdin=tool.stdout, stdout=subprocess.PIPE)
+    tool.stdout.close()  # only the reader holds the read end
+    on_cleanup(lambda: tool.poll() is None and tool.kill())
+    t0 = time.monotonic()
+    while reader.poll() is None and time.monotonic() - t0 < timeout:
+        if feed:
+            feed()
+        time.sleep(0.01)
+    out = reader.communicate(timeout=5)[0]
+    t_reader = time.monotonic()
+    try:
+        rc = tool.wait(timeout)
+    except subprocess.TimeoutExpired:
+        tool.kill()
+        raise AssertionError(f"{tool_args[0]} still running {timeout}s after its reader exited")
+    took = time.monotonic() - t_reader
+    err = tool.stderr.read().decode("utf-8", "replace")
+    return rc, err, out, took
+
+
+def only_banner_and_stats(tool, stderr):
+    """stderr holds the banner and the stats line, nothing else (no error)."""
+    extra = [l for l in stderr.splitlines()
+             if not l.startswith("Tracing") and not (l.startswith(tool + ":") and " lost (" in l)]
+    eq(extra, [], f"{tool}: nothing on stderr but the banner and the stats line")

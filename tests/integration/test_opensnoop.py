@@ -9,7 +9,8 @@ import unicodedata
 import uuid
 
 from lib import (expect_usage_error, Tracer, check, eq, run, run_tool, tmpdir, tool_path, wait_for,
-                 workload, bpf_prog_ids_of, released_after_exit, slow)
+                 workload, bpf_prog_ids_of, released_after_exit, slow, pipe_into,
+                 only_banner_and_stats)
 
 T = "opensnoop"
 
@@ -64,6 +65,7 @@ def test_json_existing_and_missing_path():
     open(present, "w").close()
     tr = Tracer(T, "-j", "-p", str(os.getpid()))
     fd, _ = open_close(present)
+    t_missing = time.time()
     open_close(missing)
     eq(tr.stop(), 0, "exit status")
     recs = tr.json_records()
@@ -77,6 +79,10 @@ def test_json_existing_and_missing_path():
     m = ev[missing]
     eq((m["pid"], m["fd"], m["errno"], m["errno_name"]), (os.getpid(), -1, 2, "ENOENT"), "missing open")
     check(m["time"].startswith(time.strftime("%Y-")) and "T" in m["time"], "RFC 3339 time")
+    # the event's own time, within 1 s of the workload's clock
+    import datetime
+    t = datetime.datetime.fromisoformat(m["time"]).timestamp()
+    check(abs(t - t_missing) < 1.0, f"time {m['time']} vs the open at {t_missing:.6f}")
     eq(recs[-1]["type"], "stats", "last record")
     eq(recs[-1]["lost"], 0, "lost")
     eq(recs[-1]["events"], len([r for r in recs if r["type"] == "event"]), "events count")
@@ -121,10 +127,16 @@ def test_name_and_uid_filters():
     evs = tr.events()
     check(any(r["path"] == path and r["pid"] == pid for r in evs), "opener's open shown")
     check(all("opene" in r["comm"] for r in evs), "only comm containing 'opene'")
-    tr = Tracer(T, "-j", "-u", "4242")
-    open_close(unique(d, "uid"))
-    eq(tr.stop(), 0, "exit status")
-    eq(tr.events(), [], "no events for another uid")
+    # -u: another uid sees nothing, while the same run with ours sees it
+    other = Tracer(T, "-j", "-u", "4242")
+    ours = Tracer(T, "-j", "-u", str(os.getuid()))
+    path = unique(d, "uid")
+    open_close(path)
+    eq(other.stop(), 0, "exit status")
+    eq(ours.stop(), 0, "exit status")
+    eq([r["path"] for r in other.events() if r["path"] == path], [], "-u 4242: not ours")
+    eq([(r["pid"], r["uid"]) for r in ours.events() if r["path"] == path],
+       [(os.getpid(), os.getuid())], "-u <our uid>: our open")
 
 
 def test_hostile_names_text_and_json():
@@ -206,19 +218,25 @@ def test_long_path():
 
 
 def test_head_closes_pipe():
+    """`opensnoop | head -n 2`: the tool itself exits 0, promptly, with no
+    error on stderr, once head has its lines and is gone."""
     d = tmpdir()
-    p = subprocess.Popen(f"{tool_path(T)} | head -n 2", shell=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    t0 = time.monotonic()
-    # events flow until head has its two lines and the tool has exited
-    while p.poll() is None and time.monotonic() - t0 < 10:
-        open_close(unique(d))
-        time.sleep(0.01)
-    rc = p.wait(5)
-    out = p.stdout.read().decode()
-    eq(rc, 0, "pipeline status")
-    eq(len(out.splitlines()), 2, "two lines through head")
-    check(time.monotonic() - t0 < 2 + 1, "returned within 2 s of events flowing")
+    rc, err, out, took = pipe_into([T], ["head", "-n", "2"],
+                                   feed=lambda: open_close(unique(d)))
+    eq(rc, 0, "the tool's own exit status")
+    eq(len(out.decode().splitlines()), 2, "two lines through head")
+    only_banner_and_stats(T, err)
+    check(took < 1.0 * slow(), f"exited {took:.2f}s after head")
+
+
+def test_reader_gone_on_a_quiet_machine():
+    """`opensnoop -n nosuchcomm | head -c0`: nothing matches, so nothing is
+    ever written, yet the tool notices its reader has gone and exits 0
+    within a second (libbpf-tools runs on until the next event)."""
+    rc, err, out, took = pipe_into([T, "-n", "nosuchcommxyz"], ["sh", "-c", "sleep 0.5"])
+    eq(rc, 0, "exit status")
+    only_banner_and_stats(T, err)
+    check(took < 1.0 * slow(), f"exited {took:.2f}s after its reader")
 
 
 def _lifecycle(sig=None, args=()):
@@ -300,6 +318,7 @@ def test_timestamp_and_elapsed_columns():
     d = tmpdir()
     path = unique(d)
     tr = Tracer(T, "-T", "-t", "-U", "--tid", str(os.getpid()))
+    t_open = time.time()
     open_close(path)
     eq(tr.stop(), 0, "exit status")
     lines = tr.text_lines()
@@ -309,6 +328,11 @@ def test_timestamp_and_elapsed_columns():
     eq(len(rows), 1, "one row")
     r = rows[0]
     check(len(r[0]) == 15 and r[0][2] == ":" and r[0][8] == ".", "HH:MM:SS.ffffff: " + r[0])
+    # the event's time is the workload's own clock (within 1 s)
+    now = time.time()
+    h, m, sec = r[0].split(":")
+    shown = time.mktime(time.localtime(now)[:3] + (int(h), int(m), 0, 0, 0, -1)) + float(sec)
+    check(abs(shown - t_open) < 1.0, f"-T {r[0]} vs the open at {t_open:.6f}")
     check(0 <= float(r[1]) < 30, "elapsed seconds " + r[1])
     eq(r[2:5], ["0", str(os.getpid()), str(os.getpid())], "uid, pid, tid")
 

@@ -147,14 +147,18 @@ $(BUILD)/tools/%.skel.h: $(BUILD)/tools/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$(notdir $*))_bpf > $@.tmp && mv $@.tmp $@
 
-# A tool's front end depends on every skeleton of its own directory.
+# A tool's front end is every tools/<t>/*.c (not *.bpf.c); each depends on
+# every skeleton of its own directory.
 define tool_rule
-$(BUILD)/tools/$(1)/$(1).o: tools/$(1)/$(1).c $(filter $(BUILD)/tools/$(1)/%,$(SKELS)) | $(BUILD)/tools
+$(1)_SRC := $$(filter-out %.bpf.c,$$(wildcard tools/$(1)/*.c))
+$(1)_OBJ := $$(patsubst tools/%.c,$(BUILD)/tools/%.o,$$($(1)_SRC))
+
+$$($(1)_OBJ): $(BUILD)/tools/$(1)/%.o: tools/$(1)/%.c $(filter $(BUILD)/tools/$(1)/%,$(SKELS)) | $(BUILD)/tools
 	$$(call msg,CC,$$@)
 	$$(Q)mkdir -p $$(dir $$@)
 	$$(Q)$$(CC) $$(ALL_CFLAGS) -I$(BUILD)/tools/$(1) -c $$< -o $$@
 
-$(BUILD)/$(1): $(BUILD)/tools/$(1)/$(1).o $(LIBCOMMON)
+$(BUILD)/$(1): $$($(1)_OBJ) $(LIBCOMMON)
 	$$(call msg,LD,$$@)
 	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LIBBPF_LIBS) -o $$@
 endef

@@ -9,6 +9,17 @@
 #include "skel.h"
 #include "../bpf/types.h"
 
+const struct bpf_object_open_opts *skel_core_opts(struct bpf_object_open_opts *oo)
+{
+	static const char path[] = "/sys/kernel/btf/vmlinux";
+
+	memset(oo, 0, sizeof(*oo));
+	oo->sz = sizeof(*oo);
+	if (!access(path, R_OK))
+		oo->btf_custom_path = path;
+	return oo;
+}
+
 static const struct bpf_map_skeleton *find_datasec(const struct bpf_object_skeleton *s,
 						   const char *sec)
 {

@@ -13,6 +13,14 @@
 
 #include "opts.h"
 
+/* Open options for an object that reads kernel structs (CO-RE): libbpf
+ * is pointed at the kernel's BTF file explicitly. Otherwise it searches
+ * the modules' BTF too when a type flavour is missing from vmlinux, which
+ * needs CAP_SYS_ADMIN (libbpf 1.1 then fails on EPERM): with the explicit
+ * path, CAP_BPF + CAP_PERFMON suffice. Usage:
+ *   x_bpf__open_opts(skel_core_opts(&oo)) */
+const struct bpf_object_open_opts *skel_core_opts(struct bpf_object_open_opts *oo);
+
 /* Set a variable in a skeleton's .rodata/.bss/.data by name, before load.
  * -ENOENT when there is none, -EINVAL when its size differs. */
 int skel_set_var(struct bpf_object_skeleton *s, const char *name,

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,17 +28,27 @@ bool sys_has_cap(int cap)
 static const char *const tracefs_roots[] = { "/sys/kernel/tracing",
 					      "/sys/kernel/debug/tracing" };
 
+/* A tracefs mount at one of the roots (from /proc/self/mounts: the
+ * directory may be mounted yet unreadable to us, mode 0700). */
 const char *sys_tracefs(void)
 {
-	char path[64];
-	size_t i;
+	char line[1024], dir[512], type[64];
+	const char *found = NULL;
+	FILE *f = fopen("/proc/self/mounts", "r");
 
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/events", tracefs_roots[i]);
-		if (!access(path, F_OK))
-			return tracefs_roots[i];
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %511s %63s", dir, type) != 2 || strcmp(type, "tracefs"))
+			continue;
+		if (!strcmp(dir, tracefs_roots[0])) {
+			found = tracefs_roots[0];
+			break;
+		}
+		if (!strcmp(dir, tracefs_roots[1]))
+			found = tracefs_roots[1];
 	}
-	return NULL;
+	if (f)
+		fclose(f);
+	return found;
 }
 
 int sys_ensure_tracefs(void)
@@ -57,7 +68,8 @@ bool sys_tracepoint_exists(const char *category, const char *tp)
 
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs_roots[i], category, tp);
-		if (!access(path, F_OK))
+		/* effective ids: CAP_DAC_READ_SEARCH counts, as for libbpf */
+		if (!faccessat(AT_FDCWD, path, F_OK, AT_EACCESS))
 			return true;
 	}
 	return false;

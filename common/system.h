@@ -24,7 +24,8 @@ bool sys_has_cap(int cap);
  * has not (libbpf reads tracepoint ids there, as perf and bpftrace do).
  * 0, or -errno when it is not there and cannot be mounted. */
 int sys_ensure_tracefs(void);
-/* The tracefs root ("/sys/kernel/tracing"), or NULL when not mounted. */
+/* The tracefs root ("/sys/kernel/tracing"), or NULL when not mounted
+ * (mounted is not readable: tracefs is mode 0700 on most systems). */
 const char *sys_tracefs(void);
 /* tracefs has events/<category>/<name>. */
 bool sys_tracepoint_exists(const char *category, const char *name);

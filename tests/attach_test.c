@@ -59,6 +59,8 @@ static uint64_t file_offset(void *fn)
 }
 
 static uint64_t want[16];
+static char exe_path[4096];
+#define EXE exe_path
 
 static int attach_kind(struct attach_test_bpf *s, const char *kind)
 {
@@ -76,10 +78,10 @@ static int attach_kind(struct attach_test_bpf *s, const char *kind)
 		uint64_t offs[2] = { file_offset(fn_a), file_offset(fn_b) };
 		uint64_t cookies[2] = { 5, 6 };
 
-		err = attach_uprobes(s->progs.on_uprobe, "/proc/self/exe", offs, cookies, 2,
+		err = attach_uprobes(s->progs.on_uprobe, EXE, offs, cookies, 2,
 				     getpid(), false);
 	} else if (!strcmp(kind, "usdt")) {
-		err = attach_usdt(s->progs.on_usdt, "/proc/self/exe", "loupe_test", "ping",
+		err = attach_usdt(s->progs.on_usdt, EXE, "loupe_test", "ping",
 				  getpid(), 8);
 	}
 	if (err)
@@ -145,6 +147,8 @@ int main(int argc, char **argv)
 	if (!nk)
 		return fprintf(stderr, "attach_test: unknown kind %s\n", argv[1]), 2;
 	loupe_set_name("attach_test");
+	if (readlink("/proc/self/exe", exe_path, sizeof(exe_path) - 1) < 0)
+		return loupe_fail("readlink /proc/self/exe", -errno);
 
 	s = attach_test_bpf__open();
 	if (!s)

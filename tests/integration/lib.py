@@ -107,13 +107,26 @@ def released_after_exit(ids, within=1.0):
     return took
 
 
+# Root with exactly CAP_BPF and CAP_PERFMON (the bounding set limits what
+# root's exec gains; nothing inheritable): what README promises suffices.
+LEAST_PRIVILEGE = ["setpriv", "--inh-caps=-all", "--bounding-set=-all,+bpf,+perfmon"]
+
+
+def least_privilege_caps(pid):
+    """The effective capabilities of a running process, as a set of names."""
+    with open(f"/proc/{pid}/status") as f:
+        eff = int(next(l for l in f if l.startswith("CapEff:")).split()[1], 16)
+    names = {38: "perfmon", 39: "bpf", 21: "sys_admin"}
+    return {names.get(i, str(i)) for i in range(64) if eff >> i & 1}
+
+
 class Tracer:
     """A running tool. stdout goes to a file (or a pipe with stdout=PIPE);
     stderr is collected. start() returns once the tool is attached (its
     'Tracing' banner, printed after attach) or raises."""
 
     def __init__(self, name, *args, stdout_file=None, env=None, timeout=20, ready=True,
-                 preexec_fn=None, user=None):
+                 preexec_fn=None, user=None, least_privilege=False):
         self.name = name
         self.args = list(args)
         self.outpath = stdout_file or os.path.join(tmpdir(), "out")
@@ -121,6 +134,8 @@ class Tracer:
         self.attached = False
         self._ready = threading.Event()
         cmd = [tool_path(name)] + self.args
+        if least_privilege:
+            cmd = LEAST_PRIVILEGE + cmd
         if user:
             cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
                    "--inh-caps=-all"] + cmd

@@ -299,3 +299,17 @@ def test_closed_pipe_ends_quietly():
     eq(out, b"\n", "head's line: the summary's leading empty line")
     only_banner_and_stats(T, err)
     check(took < 1.0 * slow(), f"exited {took:.2f}s after head")
+
+
+def test_least_privilege_cap_bpf_and_cap_perfmon():
+    """Root with only CAP_BPF and CAP_PERFMON (setpriv) loads the CO-RE
+    object (libbpf pointed at the kernel's BTF: no module BTF, which needs
+    CAP_SYS_ADMIN) and counts N direct reads exactly."""
+    from lib import least_privilege_caps
+    dev = loop_device()
+    n = 50
+    tr = Tracer(T, "-j", "--disk", os.path.basename(dev), least_privilege=True)
+    eq(least_privilege_caps(tr.proc.pid), {"bpf", "perfmon"}, "effective capabilities")
+    dio_reads(dev, n)
+    eq(tr.stop(), 0, "exit status: " + tr.stderr)
+    exact(sum(h["count"] for h in hists(tr)), stats(tr), n, "I/Os counted")

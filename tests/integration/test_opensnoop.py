@@ -379,3 +379,56 @@ def test_path_cut_at_the_copy_limit_is_marked():
     rows = [l for l in tr_text.text_lines() if d in l]
     eq(len(rows), 1, "one text row")
     check(rows[0].endswith(path[:4095] + "..."), "text ends with the marker")
+
+
+def test_least_privilege_cap_bpf_and_cap_perfmon():
+    """Root with only CAP_BPF and CAP_PERFMON (setpriv): the default object
+    and -F (CO-RE: the kernel's BTF, no module BTF) both trace exactly."""
+    from lib import least_privilege_caps
+    d = tmpdir()
+    for args in ((), ("-F",)):
+        path = unique(d, "lp")
+        tr = Tracer(T, "-j", "-p", str(os.getpid()), *args, least_privilege=True)
+        eq(least_privilege_caps(tr.proc.pid), {"bpf", "perfmon"}, "effective capabilities")
+        fd, _ = open_close(path)
+        eq(tr.stop(), 0, f"exit status {args}: {tr.stderr}")
+        ev = [(r["pid"], r["fd"], r["path"]) for r in tr.events() if r["path"] == path]
+        eq(ev, [(os.getpid(), fd, path)], f"the open {args}")
+
+
+def test_non_root_user_with_capabilities():
+    """A non-root user with CAP_BPF + CAP_PERFMON is told precisely what is
+    missing (tracefs is mode 0700: CAP_DAC_READ_SEARCH), and with that one
+    too traces exactly."""
+    st = os.stat("/sys/kernel/tracing")
+    if st.st_mode & 0o005:
+        from lib import Skip
+        raise Skip("tracefs is readable by others here")
+    d = tmpdir()
+    os.chmod(d, 0o755)
+    exe = os.path.join(d, T)
+    shutil.copy(tool_path(T), exe)
+    os.chmod(exe, 0o755)
+    base = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    caps = "-all,+bpf,+perfmon"
+    r = run(base + [f"--inh-caps={caps}", f"--ambient-caps={caps}", exe, "-d", "1"],
+            timeout=10)
+    eq(r.returncode, 1, "exit status without CAP_DAC_READ_SEARCH")
+    check("cannot read tracefs" in r.stderr and "CAP_DAC_READ_SEARCH" in r.stderr, r.stderr)
+    caps += ",+dac_read_search"
+    path = unique(d, "nonroot")
+    p = subprocess.Popen(base + [f"--inh-caps={caps}", f"--ambient-caps={caps}", exe, "-j",
+                                 "-p", str(os.getpid())],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = b""
+    while b"Tracing" not in err and p.poll() is None:
+        err += p.stderr.read1(4096)
+    fd, _ = open_close(path)
+    time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
+    out, err2 = p.communicate(timeout=10)
+    eq(p.returncode, 0, "exit status: " + (err + err2).decode())
+    import json
+    ev = [json.loads(l) for l in out.decode().splitlines()]
+    eq([(e["pid"], e["fd"]) for e in ev if e.get("path") == path], [(os.getpid(), fd)],
+       "the open, seen by a non-root tracer")

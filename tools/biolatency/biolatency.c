@@ -73,6 +73,7 @@ static void key_labels(void *ctx, const void *key, char bufs[][HIST_LABEL_LEN],
 
 int main(int argc, char **argv)
 {
+	struct bpf_object_open_opts oo;
 	struct biolatency_bpf *skel;
 	struct histrun h = { .labels = key_labels, .what = "I/Os" };
 	char title[128];
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 	loupe_start(&tool, &o);
 
 	/* open */
-	skel = biolatency_bpf__open();
+	skel = biolatency_bpf__open_opts(skel_core_opts(&oo));
 	if (!skel)
 		return loupe_fail("open BPF object", -errno);
 

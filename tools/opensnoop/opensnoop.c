@@ -177,6 +177,7 @@ int main(int argc, char **argv)
 	struct opensnoop_bpf *def = NULL;
 	struct opensnoop_full_bpf *full = NULL;
 	struct bpf_object_skeleton *s;
+	struct bpf_object_open_opts oo;
 	struct sys_choice sc;
 	uint32_t by;
 	int err;
@@ -191,7 +192,7 @@ int main(int argc, char **argv)
 	/* open: -F reads kernel structs (CO-RE: libbpf loads the kernel's BTF,
 	 * DESIGN.md §10); the default object reads none */
 	if (o.full_path) {
-		full = opensnoop_full_bpf__open();
+		full = opensnoop_full_bpf__open_opts(skel_core_opts(&oo));
 		s = full ? full->skeleton : NULL;
 	} else {
 		def = opensnoop_bpf__open();

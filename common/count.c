@@ -315,6 +315,16 @@ uint32_t count_by_option(const struct loupe_opts *opts, const char *dflt,
 			loupe_usage_error("-k, --top and -i need -c");
 		return 0;
 	}
+	/* per-event options that a count summary would silently ignore */
+	if (opts->max_events)
+		loupe_usage_error("--max-events counts events printed: not with -c");
+	if (opts->extended)
+		loupe_usage_error("-e adds per-event columns: not with -c");
+	if (opts->elapsed || opts->print_uid)
+		loupe_usage_error("%s adds a per-event column: not with -c (-T gives "
+				  "each table a time line)", opts->elapsed ? "-t" : "-U");
+	if (opts->buffer_size_given)
+		loupe_usage_error("--buffer-size sizes the event buffer, which -c does not use");
 	if (!count_parse_by(opts->by ? opts->by : dflt, names, &mask))
 		return mask;
 	for (i = 0; names[i] && n < sizeof(list); i++)

@@ -191,6 +191,7 @@ static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
 		if (!err && (v < (64 << 10) || v > (1ULL << 30) || (v & (v - 1))))
 			err = -ERANGE;
 		o->buffer_size = v;
+		o->buffer_size_given = true;
 		break;
 	case O_HEATMAP: o->heatmap = true; break;
 	case O_SVG: err = opt_parse_string(arg, &o->svg); break;

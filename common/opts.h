@@ -48,6 +48,7 @@ struct loupe_opts {
 	uint64_t top;             /* 0: all rows */
 	uint64_t max_events;      /* 0: unlimited */
 	uint64_t buffer_size;     /* bytes; 0: default */
+	bool buffer_size_given;   /* --buffer-size was on the command line */
 	bool heatmap;
 	const char *svg;
 	bool milliseconds;

@@ -107,7 +107,13 @@ def test_intervals_add_up():
 def test_count_options_need_c():
     for args, msg in ((["-k", "path"], "need -c"), (["--top", "3"], "need -c"),
                       (["-i", "1"], "need -c"), (["-c", "-k", "pid"], "invalid -k value"),
-                      (["-c", "-k", ""], "invalid --by value"), (["-c", "--top", "0"], "--top")):
+                      (["-c", "-k", ""], "invalid --by value"), (["-c", "--top", "0"], "--top"),
+                      # what a count summary would silently ignore
+                      (["-c", "--max-events", "5"], "--max-events counts events printed"),
+                      (["-c", "-e"], "-e adds per-event columns"),
+                      (["-c", "-t"], "-t adds a per-event column"),
+                      (["-c", "-U"], "-U adds a per-event column"),
+                      (["-c", "--buffer-size", "1M"], "--buffer-size sizes the event buffer")):
         r = run_tool(T, *args, timeout=10)
         eq(r.returncode, 2, f"exit status for {args}")
         check(msg in r.stderr, f"message for {args}: {r.stderr}")

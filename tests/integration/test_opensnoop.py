@@ -8,11 +8,15 @@ import time
 import unicodedata
 import uuid
 
-from lib import (expect_usage_error, Tracer, check, eq, run, run_tool, tmpdir, tool_path, wait_for,
+from lib import (on_cleanup, expect_usage_error, Tracer, check, eq, run, run_tool, tmpdir, tool_path, wait_for,
                  workload, bpf_prog_ids_of, released_after_exit, slow, pipe_into,
                  only_banner_and_stats)
 
 T = "opensnoop"
+
+
+def on_cleanup_kill(p):
+    on_cleanup(lambda: p.poll() is None and p.kill())
 
 
 def unique(d, stem="f"):
@@ -432,3 +436,48 @@ def test_non_root_user_with_capabilities():
     ev = [json.loads(l) for l in out.decode().splitlines()]
     eq([(e["pid"], e["fd"]) for e in ev if e.get("path") == path], [(os.getpid(), fd)],
        "the open, seen by a non-root tracer")
+
+
+def test_repeated_options_accumulate_or_are_refused():
+    """-p A -p B traces both; a scalar option given twice is an error."""
+    d = tmpdir()
+    child = subprocess.Popen([workload("opener"), "-w", unique(d, "child")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    on_cleanup_kill(child)
+    mine = unique(d, "mine")
+    tr = Tracer(T, "-j", "-p", str(os.getpid()), "-p", str(child.pid))
+    open_close(mine)
+    child.stdin.write(b"go\n")
+    child.stdin.close()  # the opener opens its path now
+    child.wait(10)
+    eq(tr.stop(), 0, "exit status")
+    pids = {r["pid"] for r in tr.events() if r["path"].startswith(d)}
+    eq(pids, {os.getpid(), child.pid}, "both -p processes traced")
+    for args, msg in ((["-d", "1", "-d", "2"], "option --duration given more than once"),
+                      (["-n", "a", "-n", "b"], "option --name given more than once"),
+                      (["--json=1"], "option --json takes no value")):
+        expect_usage_error(T, args, msg)
+
+
+def test_pid_of_a_thread_is_refused():
+    """-p with the TID of a non-main thread: exit 1, naming the process
+    and suggesting --tid."""
+    import threading
+    ready, done = threading.Event(), threading.Event()
+    tid = []
+
+    def body():
+        tid.append(threading.get_native_id())
+        ready.set()
+        done.wait(10)
+    t = threading.Thread(target=body)
+    t.start()
+    ready.wait(5)
+    try:
+        r = run_tool(T, "-p", str(tid[0]), "-d", "1")
+    finally:
+        done.set()
+        t.join()
+    eq(r.returncode, 1, "exit status")
+    check(f"that is a thread of process {os.getpid()}" in r.stderr and
+          f"--tid {tid[0]}" in r.stderr, r.stderr)

@@ -209,7 +209,8 @@ int count_table__take(struct count_table *t, int map_fd, uint32_t gen,
 }
 
 void count_table__print(struct count_table *t, struct out *o, int count_col,
-			uint64_t top, count_cells_fn cells, void *ctx)
+			int time_col, uint64_t wall_ns, uint64_t top, count_cells_fn cells,
+			void *ctx)
 {
 	size_t i, n = t->n;
 
@@ -219,6 +220,8 @@ void count_table__print(struct count_table *t, struct out *o, int count_col,
 	out_header(o);
 	for (i = 0; i < n; i++) {
 		out_row_begin(o);
+		if (time_col >= 0)
+			out_walltime(o, time_col, wall_ns);
 		cells(o, count_table__key(t, i), ctx);
 		out_uint(o, count_col, count_table__count(t, i));
 		out_row_end(o, "count");
@@ -253,7 +256,7 @@ int count_parse_by(const char *by, const char *const *names, uint32_t *mask)
 
 struct run_ctx {
 	struct count_table *t;
-	int fd, count_col;
+	int fd, count_col, time_col;
 	struct out *o;
 	count_cells_fn cells;
 	void *ctx;
@@ -280,15 +283,16 @@ static int run_one(void *c, uint32_t gen, uint64_t wall_ns, bool last)
 			fprintf(r->o->f, "%-8s\n", ts);
 		}
 	}
-	count_table__print(r->t, r->o, r->count_col, r->opts->top, r->cells, r->ctx);
+	count_table__print(r->t, r->o, r->count_col, r->time_col, wall_ns, r->opts->top,
+			   r->cells, r->ctx);
 	return 0;
 }
 
 int count_run(const struct bpf_object_skeleton *s, struct bpf_map *map,
-	      struct out *o, int count_col, count_cells_fn cells, void *ctx,
+	      struct out *o, int count_col, int time_col, count_cells_fn cells, void *ctx,
 	      const struct loupe_opts *opts)
 {
-	struct run_ctx r = { NULL, bpf_map__fd(map), count_col, o, cells, ctx, opts };
+	struct run_ctx r = { NULL, bpf_map__fd(map), count_col, time_col, o, cells, ctx, opts };
 	struct interval iv;
 	int err = interval__init(&iv, s, opts);
 

@@ -45,10 +45,13 @@ int count_table__take(struct count_table *t, int map_fd, uint32_t gen,
 typedef void (*count_cells_fn)(struct out *o, const void *key, void *ctx);
 
 /* Write the rows (sorted first) through o: the header (text), then at most
- * top rows (0: all), each with the key cells and count_col set to the
- * count; JSON records have type "count". */
+ * top rows (0: all), each with the key cells, count_col set to the count
+ * and time_col (if >= 0; a COL_JSON column: JSON only) to wall_ns, the end
+ * of the table's interval, so the records of successive intervals can be
+ * told apart; JSON records have type "count". */
 void count_table__print(struct count_table *t, struct out *o, int count_col,
-			uint64_t top, count_cells_fn cells, void *ctx);
+			int time_col, uint64_t wall_ns, uint64_t top, count_cells_fn cells,
+			void *ctx);
 
 /* The count-summary loop, after attach: every interval (or once, at the
  * end) take the generation out of the count map into a table and print it
@@ -58,7 +61,7 @@ struct bpf_object_skeleton;
 struct bpf_map;
 struct loupe_opts;
 int count_run(const struct bpf_object_skeleton *s, struct bpf_map *map,
-	      struct out *o, int count_col, count_cells_fn cells, void *ctx,
+	      struct out *o, int count_col, int time_col, count_cells_fn cells, void *ctx,
 	      const struct loupe_opts *opts);
 
 /* For tools whose count summary is an option (-c): with -c, the -k value

@@ -49,7 +49,8 @@ def test_by_path_merges_processes_and_top():
     eq(tr.stop(), 0, "exit status")
     rows = counts(tr)
     eq([(r["path"], r["count"]) for r in rows], [(p, 11), (q, 2)], "rows, largest first")
-    check(all(set(r) == {"type", "count", "path"} for r in rows), "only the -k keys")
+    check(all(set(r) == {"type", "time", "count", "path"} for r in rows),
+          "only the -k keys (and the interval's time)")
     tr = Tracer(T, "-c", "-k", "path", "--top", "1", "--path", d)
     opener("-n", "3", p)
     opener("-n", "4", q)
@@ -117,3 +118,22 @@ def test_count_options_need_c():
         r = run_tool(T, *args, timeout=10)
         eq(r.returncode, 2, f"exit status for {args}")
         check(msg in r.stderr, f"message for {args}: {r.stderr}")
+
+
+def test_interval_records_carry_their_time():
+    """-c -i -j: each interval's records carry that interval's end, so
+    successive tables can be told apart (and match the workload's clock)."""
+    import datetime
+    d = tmpdir()
+    p = unique(d, "t")
+    tr = Tracer(T, "-c", "-k", "path", "-j", "-i", "300ms", "--path", d)
+    t0 = time.time()
+    for _ in range(3):
+        opener("-n", "2", p)
+        time.sleep(0.35)
+    eq(tr.stop(), 0, "exit status")
+    rows = [r for r in counts(tr) if r["path"] == p]
+    times = [datetime.datetime.fromisoformat(r["time"]).timestamp() for r in rows]
+    eq(sum(r["count"] for r in rows), 6, "every open counted once")
+    check(len(set(times)) == len(rows) >= 2, f"one time per interval: {times}")
+    check(all(t0 - 0.1 < t < time.time() + 0.1 for t in times), f"times {times} in the run")

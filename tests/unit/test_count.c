@@ -48,7 +48,7 @@ static void print(FILE *f, void *arg)
 	struct count_table *t = arg;
 
 	out_init(&o, f, json, cols, 3, OUT_BIT(C_COUNT) | OUT_BIT(C_PID) | OUT_BIT(C_NAME));
-	count_table__print(t, &o, C_COUNT, top, cells, NULL);
+	count_table__print(t, &o, C_COUNT, -1, 0, top, cells, NULL);
 }
 
 TEST(count_sort_and_top)

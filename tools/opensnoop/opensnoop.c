@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 	if (!o.count) /* -c: a count table per -i interval, or one at the end */
 		out_header(&out);
 	err = o.count ? count_run(s, full ? full->maps.counts : def->maps.counts, &out,
-				  C_COUNT, count_cells, NULL, &o) :
+				  C_COUNT, C_TIME, count_cells, NULL, &o) :
 		loupe_poll(full ? full->maps.events : def->maps.events, on_event, NULL, &o);
 	if (err)
 		loupe_fail("reading events", err);

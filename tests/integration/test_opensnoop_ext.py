@@ -9,7 +9,7 @@ import time
 import uuid
 
 import lib
-from lib import (expect_usage_error, REPO, Skip, Tracer, check, eq, on_cleanup, run, run_tool, tmpdir,
+from lib import (wait_for, expect_usage_error, REPO, Skip, Tracer, check, eq, on_cleanup, run, run_tool, tmpdir,
                  tool_path, workload)
 
 T = "opensnoop"
@@ -256,6 +256,49 @@ def test_exec_follows_descendants():
     eq((evs[a]["comm"], evs[b]["comm"]), ("cat", "cat"), "comm")
     eq([l for l in os.listdir(cgroup2_root()) if l.startswith("loupe-exec-")], [],
        "--exec's cgroup removed")
+
+
+def test_exec_command_dies_with_the_tracer():
+    """SIGKILL to the tracer: its --exec command does not run on unobserved
+    (PR_SET_PDEATHSIG); what the command started, left in the tracer's
+    loupe-exec-PID cgroup, is killed and the cgroup removed by the next
+    start of a loupe tool."""
+    import signal as sig
+    tr = Tracer(T, "--exec", "sh", "-c", "sleep 60 & sleep 61; wait")
+    sh = None
+
+    def children():
+        found = []
+        for p in os.listdir("/proc"):
+            if p.isdigit():
+                try:
+                    with open(f"/proc/{p}/cmdline", "rb") as f:
+                        cmd = f.read().split(b"\0")
+                    with open(f"/proc/{p}/status") as f:
+                        ppid = int([l for l in f if l.startswith("PPid:")][0].split()[1])
+                except OSError:
+                    continue
+                found.append((int(p), ppid, cmd))
+        return found
+    wait_for(lambda: [c for c in children() if c[2][:2] == [b"sleep", b"61"]], timeout=5)
+    procs = children()
+    sh = [p for p, ppid, cmd in procs if ppid == tr.proc.pid]
+    sleeps = [p for p, ppid, cmd in procs if cmd[:1] == [b"sleep"] and ppid in sh]
+    eq(len(sh), 1, "the command is the tracer's child")
+    eq(len(sleeps), 2, "the command's two children")
+    cg = f"{cgroup2_root()}/loupe-exec-{tr.proc.pid}"
+    check(os.path.isdir(cg), "the tracer's --exec cgroup")
+    tr.proc.send_signal(sig.SIGKILL)
+    tr.proc.wait(5)
+    check(wait_for(lambda: not os.path.exists(f"/proc/{sh[0]}"), timeout=2),
+          "the command was killed with the tracer")
+    # the orphans still run in the stale cgroup, until the next start
+    check(any(os.path.exists(f"/proc/{p}") for p in sleeps), "orphans before the sweep")
+    r = run_tool(T, "-d", "100ms", "--exec", "true", timeout=15)
+    eq(r.returncode, 0, "the next start: " + r.stderr)
+    check(wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in sleeps), timeout=2),
+          "the orphans were killed")
+    check(not os.path.exists(cg), "the stale cgroup was removed")
 
 
 def test_default_object_does_not_load_kernel_btf():

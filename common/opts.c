@@ -115,18 +115,39 @@ static const char *why(int id, int err)
 	return err == -ERANGE ? "out of range" : "not a valid value";
 }
 
+/* One option's help: "  -x, --name ARG   help", the help wrapped at
+ * word boundaries so that no line is wider than 80 columns. */
 static void help_line(FILE *f, int letter, const char *name, const char *arg,
 		      const char *help)
 {
+	enum { COL = 29, WIDTH = 80 };
 	char left[64];
+	int at;
 
 	snprintf(left, sizeof(left), "%c%c%s--%s%s%s", letter ? '-' : ' ',
 		 letter ? letter : ' ', letter ? ", " : "  ", name,
 		 arg ? " " : "", arg ? arg : "");
 	if (strlen(left) > 26)
-		fprintf(f, "  %s\n  %-26s %s\n", left, "", help);
+		fprintf(f, "  %s\n%*s", left, COL, "");
 	else
-		fprintf(f, "  %-26s %s\n", left, help);
+		fprintf(f, "  %-26s ", left);
+	at = COL;
+	while (*help) {
+		size_t word = strcspn(help, " ");
+
+		if (at > COL && at + 1 + (int)word > WIDTH) {
+			fprintf(f, "\n%*s", COL, "");
+			at = COL;
+		} else if (at > COL) {
+			fputc(' ', f);
+			at++;
+		}
+		fwrite(help, 1, word, f);
+		at += (int)word;
+		help += word;
+		help += strspn(help, " ");
+	}
+	fputc('\n', f);
 }
 
 void opts_help(const struct loupe_tool *t, FILE *f)

@@ -43,7 +43,7 @@ static const struct loupe_tool tool = {
 		"  biolatency --disk sda -e      # sda only, with avg and percentiles\n"
 		"  biolatency --heatmap          # a heat map row per second\n"
 		"  biolatency --svg lat.svg -d 60  # a minute into an SVG heat map\n"
-		"  biolatency -j 5 | jq .count   # JSON every 5 seconds\n",
+		"  biolatency -j 5 | jq 'select(.type==\"hist\") | .count'  # JSON\n",
 	.positional = interval_positional,
 	.needs_btf = true,
 };

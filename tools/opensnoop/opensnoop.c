@@ -80,7 +80,7 @@ static struct loupe_tool tool = {
 		"  opensnoop --cgroup /sys/fs/cgroup/system.slice/nginx.service\n"
 		"  opensnoop --exec ls /tmp      # only what 'ls /tmp' opens\n"
 		"  opensnoop -c -k path --top 5  # the 5 paths opened most (-k process,comm)\n"
-		"  opensnoop -j | jq .path       # JSON lines\n"
+		"  opensnoop -j | jq 'select(.type==\"event\") | .path'  # JSON\n"
 		"  opensnoop -d 10s > opens.txt  # 10 seconds into a file\n",
 };
 

@@ -7,6 +7,7 @@
 
 #include "loupe.h"
 #include "opts.h"
+#include "outfile.h"
 #include "parse.h"
 
 #define DEFAULT_BUFFER_SIZE (2ULL << 20)
@@ -82,12 +83,22 @@ int opt_parse_string(const char *arg, void *dst)
 	return 0;
 }
 
+int opt_parse_outfile(const char *arg, void *dst)
+{
+	int err = *arg ? outfile_check(arg) : -EINVAL;
+
+	if (!err)
+		*(const char **)dst = arg;
+	return err;
+}
+
 static const char *why(int err)
 {
 	switch (err) {
 	case -ERANGE: return "out of range";
 	case -E2BIG: return "too many values";
-	default: return "not a valid value";
+	case -EINVAL: return "not a valid value";
+	default: return strerror(-err); /* opt_parse_outfile: ENOENT, EISDIR... */
 	}
 }
 
@@ -165,7 +176,7 @@ static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
 		o->buffer_size = v;
 		break;
 	case O_HEATMAP: o->heatmap = true; break;
-	case O_SVG: err = opt_parse_string(arg, &o->svg); break;
+	case O_SVG: err = opt_parse_outfile(arg, &o->svg); break;
 	case O_MILLISECONDS: o->milliseconds = true; break;
 	case O_VERBOSE: o->verbose++; break;
 	}

@@ -63,6 +63,7 @@ struct ctx {
 	struct hist_set total;   /* all intervals, when only the end is printed */
 	struct heatmap *hm;
 	bool print_each;         /* an interval was asked for */
+	bool svg_failed;         /* and said so */
 	uint64_t ios;
 };
 
@@ -86,6 +87,23 @@ static int take_keyed(void *c, const void *key, const void *val)
 		return -ENOMEM;
 	hist_merge(h, val);
 	return 0;
+}
+
+/* Rewrite the SVG file; a failure names the file and ends the run (exit 1).
+ * Ctrl-C while a FIFO waits for its reader only ends the SVG. */
+static int write_svg(struct ctx *cx)
+{
+	int err = heatmap__write_svg(cx->hm, o.svg);
+
+	if (err == -EINTR && loupe_exiting()) {
+		o.svg = NULL;
+		return 0;
+	}
+	if (err) {
+		loupe_fail(o.svg, err);
+		cx->svg_failed = true;
+	}
+	return err;
 }
 
 static void output(const struct hist_set *s, const struct hist_fmt *f, uint64_t wall)
@@ -133,7 +151,7 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 	if (cx->hm) {
 		err = heatmap__add(cx->hm, wall, &all);
 		if (!err && o.svg)
-			err = heatmap__write_svg(cx->hm, o.svg);
+			err = write_svg(cx);
 		if (err)
 			return err;
 	}
@@ -252,14 +270,14 @@ int main(int argc, char **argv)
 			.fmt = &cx.fmt, .title = title, .what = "I/Os",
 			.term = o.heatmap ? stdout : NULL, .style = heatmap_style_for(stdout),
 			.cols = o.milliseconds ? 16 : 26, .interval_ns = o.interval_ns });
-		err = cx.hm ? (o.svg ? heatmap__write_svg(cx.hm, o.svg) : 0) : -ENOMEM;
+		err = cx.hm ? (o.svg ? write_svg(&cx) : 0) : -ENOMEM;
 		if (err) {
-			err = loupe_fail(o.svg ? o.svg : "heat map", err);
+			err = cx.svg_failed ? 1 : loupe_fail("heat map", err);
 			goto out;
 		}
 	}
 	err = interval__run(&iv, summary, &cx);
-	if (err)
+	if (err && !cx.svg_failed)
 		loupe_fail("reading histograms", err);
 	err = loupe_finish(skel->skeleton, &o) || err;
 out:

@@ -44,7 +44,7 @@ enum kind {
 	K_NEW,           /* nothing there: created by rename */
 	K_REGULAR,       /* a regular file: replaced by rename */
 	K_IN_PLACE,      /* a character device or a FIFO: written in place */
-	K_PROC_LINK,     /* a procfs link to a pipe, socket, terminal...: in place */
+	K_PROC_LINK,     /* a procfs link (/dev/stdout, /dev/fd/3): in place */
 };
 
 /* Where a path leads, found by walk(). */
@@ -171,8 +171,8 @@ static int walk(const char *path, struct dest *d)
 				err = -EACCES;
 				goto fail;
 			}
-			if (!next && on_procfs(cur) && !fstatat(cur, comp, &st, 0) &&
-			    !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			if (!next && on_procfs(cur) && !fstatat(cur, comp, &st, 0)) {
+				/* /proc/<pid>/fd/N: an open file, not a path */
 				d->kind = K_PROC_LINK;
 				d->st = st;
 				break;
@@ -343,6 +343,8 @@ static int open_in_place(struct outfile *of)
 
 	if (of->d.kind == K_IN_PLACE)
 		flags |= O_NOFOLLOW;
+	else if (S_ISREG(of->d.st.st_mode))
+		flags |= O_TRUNC; /* a procfs link to a regular file, as > does */
 	of->fd = openat(of->d.dirfd, of->d.name, flags);
 	if (of->fd < 0)
 		return -errno;

@@ -11,11 +11,16 @@
  *     (new files: 0666 & ~umask), and is renamed over the destination. A
  *     reader (a browser, node_exporter) sees the old file or the new one,
  *     never half of one; after a crash, the old or the new one.
- *   - A character device (/dev/null, /dev/full, a terminal), a FIFO or
- *     what /dev/stdout leads to (a pipe, a terminal) is written in place:
- *     opened O_WRONLY without O_CREAT or O_TRUNC, never replaced by a
- *     regular file. Each commit writes one whole document into it; a FIFO
- *     blocks the open until a reader comes.
+ *   - A character device (/dev/null, /dev/full, a terminal) or a FIFO is
+ *     written in place: opened O_WRONLY without O_CREAT or O_TRUNC, never
+ *     replaced by a regular file. Each commit writes one whole document
+ *     into it; a FIFO blocks the open until a reader comes.
+ *   - A link on procfs as the last component (/proc/self/fd/1, where
+ *     /dev/stdout and /dev/fd/1 point) names an open file, not a path: its
+ *     text may be pipe:[123], or the old name of a file since replaced
+ *     ("x (deleted)"). It is opened through the link and written in place;
+ *     a regular file so is truncated first, as the shell's > does (not
+ *     atomic: the open file is what was asked for).
  *   - Refused: a directory (EISDIR), a block device (EOPNOTSUPP: an SVG
  *     over a disk is never meant), a symlink whose target does not exist
  *     (ENOENT, as cp refuses to write through one).
@@ -27,10 +32,6 @@
  *     existing file owned by someone other than us and the directory's
  *     owner is refused (EACCES). That is the classic attack on a root tool
  *     writing to /tmp/x: another user plants /tmp/x -> /etc/shadow.
- *     A symlink on procfs (/proc/self/fd/1, where /dev/stdout points) is
- *     the kernel's, and its text need not be a path (pipe:[123]): when it
- *     leads to something other than a regular file or a directory, it is
- *     opened through the link and written in place.
  *
  * Functions return 0 or -errno and print nothing.
  */

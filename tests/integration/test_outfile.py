@@ -72,6 +72,20 @@ def test_svg_dev_null_and_fifo_written_in_place():
         eq(ET.fromstring(d.encode()).tag, "{http://www.w3.org/2000/svg}svg", "each document")
 
 
+def test_svg_dev_fd_regular_file():
+    """/dev/fd/3 names an open file, not a path: that file gets the SVG,
+    rewritten whole (truncated) each interval; /dev/fd stays a symlink."""
+    svg = os.path.join(tmpdir(), "fd3.svg")
+    fd = os.open(svg, os.O_WRONLY | os.O_CREAT, 0o600)
+    on_cleanup(lambda: os.close(fd))
+    r = run_tool(T, "--svg", f"/dev/fd/{fd}", "-i", "300ms", "-d", "1", timeout=20,
+                 pass_fds=(fd,))
+    eq(r.returncode, 0, "exit status: " + r.stderr)
+    check(os.path.islink("/dev/fd"), "/dev/fd is still a symlink")
+    svg_ok(svg)
+    eq(stat.S_IMODE(os.stat(svg).st_mode), 0o600, "the same file")
+
+
 def test_svg_existing_file_keeps_mode_and_owner():
     d = tmpdir()
     svg = os.path.join(d, "lat.svg")

@@ -331,6 +331,26 @@ TEST(outfile_fifo_and_proc_fd_in_place)
 	CHECK_STR(buf, "piped\n");
 	close(p[0]);
 	close(p[1]);
+	/* /dev/fd/N on a regular file: that open file, truncated (as the
+	 * shell's > does), also once its name is gone ("x (deleted)") */
+	put(at("f.svg"), "", 0600);
+	rd = open(at("f.svg"), O_RDWR);
+	CHECK(rd >= 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", rd);
+	CHECK_EQ(outfile_write(path, text, "a long first version\n"), 0);
+	CHECK_EQ(outfile_write(path, text, "second\n"), 0);
+	CHECK_STR(get(at("f.svg")), "second\n");
+	CHECK_EQ(rename(at("f.svg"), at("g.svg")), 0);
+	put(at("f.svg"), "another file\n", 0600);
+	CHECK_EQ(unlink(at("g.svg")), 0);
+	CHECK_EQ(outfile_check(path), 0);
+	CHECK_EQ(outfile_write(path, text, "third\n"), 0);
+	CHECK_STR(get(at("f.svg")), "another file\n");
+	n = pread(rd, buf, sizeof(buf) - 1, 0); /* the deleted file got it */
+	buf[n > 0 ? n : 0] = 0;
+	CHECK_STR(buf, "third\n");
+	close(rd);
+	CHECK_STR(listing(), "f.svg fifo");
 	dir_remove();
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "heatmap.h"
+#include "outfile.h"
 
 #define MAX_COLS 2000
 #define LEVELS 9
@@ -375,25 +376,13 @@ static void svg_write(const struct heatmap *h, FILE *f)
 	fputs("</g>\n</svg>\n", f);
 }
 
+static int svg_write_cb(FILE *f, void *h)
+{
+	svg_write(h, f);
+	return 0;
+}
+
 int heatmap__write_svg(const struct heatmap *h, const char *path)
 {
-	char tmp[4096];
-	FILE *f;
-	int err = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	svg_write(h, f);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return outfile_write(path, svg_write_cb, (void *)h);
 }

@@ -7,7 +7,9 @@
  *   - an SVG file: time on x (one column per interval), buckets on y (the
  *     range that holds data), colour by count relative to the largest cell
  *     (logarithmic), labelled axes, title and legend; self-contained, so
- *     any browser shows it. Rewritten whole (atomically) on each call.
+ *     any browser shows it. Rewritten whole on each call, through
+ *     common/outfile.h: a regular file is replaced atomically, a device or
+ *     FIFO gets one whole document per call.
  * Columns are kept for the SVG: past 2000, neighbours are merged in pairs
  * and a column then spans 2, 4... intervals (the SVG says so).
  */
@@ -41,7 +43,9 @@ void heatmap__free(struct heatmap *h);
 /* One interval ending at wall_ns: a terminal row, and a column kept for
  * the SVG. 0 or -ENOMEM. */
 int heatmap__add(struct heatmap *h, uint64_t wall_ns, const struct loupe_hist *col);
-/* Write the SVG of every column so far (path.tmp, then rename). 0/-errno. */
+/* Write the SVG of every column so far to path (outfile_write: replaced
+ * atomically, or written in place for a device or FIFO). 0 or -errno, e.g.
+ * -ENOSPC from a write. */
 int heatmap__write_svg(const struct heatmap *h, const char *path);
 
 /* ANSI when f is a terminal, NO_COLOR is unset and TERM is not "dumb". */

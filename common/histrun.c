@@ -14,8 +14,27 @@ struct run {
 	struct hist_set set;     /* this interval */
 	struct hist_set total;   /* all intervals, when only the end is printed */
 	struct heatmap *hm;
+	const char *svg;         /* --svg, until Ctrl-C interrupts a FIFO's wait */
 	bool print_each;         /* an interval was asked for */
 };
+
+/* Rewrite the SVG file (common/outfile.h); a failure names the file and
+ * ends the run (exit 1). Ctrl-C while a FIFO waits for its reader only
+ * ends the SVG. */
+static int write_svg(struct run *r)
+{
+	int err = heatmap__write_svg(r->hm, r->svg);
+
+	if (err == -EINTR && loupe_exiting()) {
+		r->svg = NULL;
+		return 0;
+	}
+	if (err) {
+		loupe_fail(r->svg, err);
+		r->h->reported = true;
+	}
+	return err;
+}
 
 /* -i or a positional interval was given (histrun_check) */
 static bool interval_given;
@@ -92,8 +111,8 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 	stats_add_events(hist_total(&all));
 	if (r->hm) {
 		err = heatmap__add(r->hm, wall, &all);
-		if (!err && r->o->svg)
-			err = heatmap__write_svg(r->hm, r->o->svg);
+		if (!err && r->svg)
+			err = write_svg(r);
 		if (err)
 			return err;
 	}
@@ -120,7 +139,7 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 int histrun(const struct bpf_object_skeleton *s, struct histrun *h,
 	    const struct loupe_opts *o)
 {
-	struct run r = { .h = h, .o = o };
+	struct run r = { .h = h, .o = o, .svg = o->svg };
 	struct interval iv;
 	int err;
 
@@ -137,7 +156,7 @@ int histrun(const struct bpf_object_skeleton *s, struct histrun *h,
 			.fmt = &h->fmt, .title = h->title, .what = h->what,
 			.term = o->heatmap ? stdout : NULL, .style = heatmap_style_for(stdout),
 			.cols = h->heat_cols, .interval_ns = o->interval_ns });
-		err = r.hm ? (o->svg ? heatmap__write_svg(r.hm, o->svg) : 0) : -ENOMEM;
+		err = r.hm ? (o->svg ? write_svg(&r) : 0) : -ENOMEM;
 	}
 	if (!err)
 		err = interval__run(&iv, summary, &r);

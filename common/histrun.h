@@ -34,6 +34,7 @@ struct histrun {
 	const char *what;             /* what is counted: "I/Os" */
 	int heat_cols;                /* terminal heat-map cells */
 	uint64_t total;               /* out: values counted over the run */
+	bool reported;                /* out: histrun printed its failure (--svg) */
 };
 
 /* Option conflicts of a histogram tool (exit 2 with the conflict named):

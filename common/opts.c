@@ -8,6 +8,7 @@
 #include "base.h"
 #include "opts.h"
 #include "out.h"
+#include "outfile.h"
 #include "parse.h"
 
 #define DEFAULT_BUFFER_SIZE (2ULL << 20)
@@ -93,6 +94,15 @@ const char *opts_esc(const char *arg, char *buf, size_t len)
 	return buf;
 }
 
+int opt_parse_outfile(const char *arg, void *dst)
+{
+	int err = *arg ? outfile_check(arg) : -EINVAL;
+
+	if (!err)
+		*(const char **)dst = arg;
+	return err;
+}
+
 /* Why a value was refused, with the option's limits. */
 static const char *why(int id, int err)
 {
@@ -111,6 +121,7 @@ static const char *why(int id, int err)
 	case O_TOP: return "a whole number from 1 to 4294967295";
 	case O_MAX_EVENTS: return "a whole number >= 1";
 	case O_BUFFER_SIZE: return "a power of two from 64K to 1G";
+	case O_SVG: return err == -EINVAL ? "empty" : strerror(-err); /* outfile_check */
 	}
 	return err == -ERANGE ? "out of range" : "not a valid value";
 }
@@ -215,7 +226,7 @@ static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
 		o->buffer_size_given = true;
 		break;
 	case O_HEATMAP: o->heatmap = true; break;
-	case O_SVG: err = opt_parse_string(arg, &o->svg); break;
+	case O_SVG: err = opt_parse_outfile(arg, &o->svg); break;
 	case O_MILLISECONDS: o->milliseconds = true; break;
 	case O_VERBOSE: o->verbose++; break;
 	}

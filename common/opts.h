@@ -128,5 +128,9 @@ const char *opts_esc(const char *arg, char *buf, size_t len);
 int opt_parse_u64(const char *arg, void *dst);      /* uint64_t, >= 0 */
 int opt_parse_duration(const char *arg, void *dst); /* uint64_t ns */
 int opt_parse_string(const char *arg, void *dst);   /* const char *, non-empty */
+/* const char *: a file to write that outfile_check() accepts (its
+ * directory exists and is writable, it is not a directory...), so that a
+ * bad destination is a usage error before anything is loaded. */
+int opt_parse_outfile(const char *arg, void *dst);
 
 #endif

@@ -1,4 +1,5 @@
 /* Heat map: terminal rows in plain mode, levels, SVG well-formedness bits. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -71,6 +72,8 @@ TEST(heatmap_svg_columns)
 	heatmap__add(h, 1700000000ULL * 1000000000ULL, &c);
 	heatmap__add(h, 1700000001ULL * 1000000000ULL, &(struct loupe_hist){ 0 });
 	CHECK_EQ(heatmap__write_svg(h, path), 0);
+	/* a write error reaches the caller */
+	CHECK_EQ(heatmap__write_svg(h, "/dev/full"), -ENOSPC);
 	heatmap__free(h);
 	f = fopen(path, "r");
 	CHECK(f != NULL);

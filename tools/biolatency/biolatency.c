@@ -152,9 +152,8 @@ int main(int argc, char **argv)
 	h.heat_cols = o.milliseconds ? 16 : 26;
 	fprintf(stderr, "Tracing block device I/O... Hit Ctrl-C to end.\n");
 	err = histrun(skel->skeleton, &h, &o);
-	if (err)
-		loupe_fail(o.svg && (err == -EACCES || err == -ENOENT || err == -ENOSPC) ?
-			   o.svg : "reading histograms", err);
+	if (err && !h.reported)
+		loupe_fail("reading histograms", err);
 	err = loupe_finish(skel->skeleton, &o) || err;
 out:
 	biolatency_bpf__destroy(skel);

@@ -73,7 +73,9 @@ static void term_legend(const struct heatmap *h)
 	char axis[256], lbl[32];
 	uint64_t lo, hi;
 
-	fprintf(f, "%s: one row per interval, one column per %s bucket (log2)\n",
+	/* two lines: a title of 40 characters and the explanation would
+	 * not fit in 80 columns together */
+	fprintf(f, "%s\none row per interval, one column per %s bucket (log2)\n",
 		c->title, h->fmt.unit);
 	fprintf(f, "%s per cell:", c->what);
 	for (i = 1; i <= LEVELS; i++) {
@@ -266,7 +268,7 @@ static void svg_write(const struct heatmap *h, FILE *f)
 	int smin = LOUPE_HIST_SLOTS, smax = -1, nrows, s, k;
 	uint64_t max = 0, total = 0, lo, hi;
 	size_t i, ncols = h->n ? h->n : 1, step;
-	int cw, rh, ml = 84, mr = 150, mt = 56, mb = 64, pw, ph, w, ht;
+	int cw, rh, ml = 84, mr = 150, mt = 64, mb = 76, pw, ph, w, ht, lh, below;
 	char a[64], b[64], lbl[32];
 
 	for (i = 0; i < h->n; i++)
@@ -290,7 +292,11 @@ static void svg_write(const struct heatmap *h, FILE *f)
 	pw = (int)ncols * cw;
 	ph = nrows * rh;
 	w = ml + (pw < 240 ? 240 : pw) + mr;
-	ht = mt + ph + mb;
+	/* the titles under the plot go below the legend too (right of the
+	 * plot, as tall as LEVELS entries), which a plot of few rows is not */
+	lh = 14 + LEVELS * 18 - 16;
+	below = mt + (ph > lh ? ph : lh);
+	ht = below + mb;
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
@@ -355,10 +361,13 @@ static void svg_write(const struct heatmap *h, FILE *f)
 			ml + (int)i * cw + cw / 2, mt + ph + 16, b);
 	}
 	fprintf(f, "</g>\n<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">time "
-		"(end of each interval, HH:MM:SS)</text>\n", ml + pw / 2, mt + ph + 40);
-	fprintf(f, "<text transform=\"translate(18 %d) rotate(-90)\" text-anchor=\"middle\">"
-		"latency (%s, log2 buckets; label = lower bound)</text>\n",
-		mt + ph / 2, fmt->unit);
+		"(end of each interval, HH:MM:SS)</text>\n", ml + pw / 2, below + 40);
+	/* the y axis's title, level with the top of the plot from the left
+	 * edge: a rotated title is longer than a plot of a few rows, and was
+	 * cut at the image's edge */
+	fprintf(f, "<text x=\"4\" y=\"%d\" font-weight=\"bold\">latency (%s)</text>\n"
+		"<text x=\"4\" y=\"%d\" fill=\"#555\">rows: log2 buckets of %s, labelled "
+		"by their lower bound</text>\n", mt - 8, fmt->unit, below + 58, fmt->unit);
 	/* legend: the smallest count of each colour */
 	fprintf(f, "<g class=\"legend\">\n<text x=\"%d\" y=\"%d\">", ml + pw + 20, mt + 8);
 	xml_text(f, h->cfg.what);

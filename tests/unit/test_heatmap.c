@@ -35,7 +35,7 @@ TEST(heatmap_plain_rows)
 	tzset();
 	/* the last column (slot 11) also takes slot 30 */
 	CHECK_STR(unit_capture(rows, NULL),
-		"t: lat: one row per interval, one column per usecs bucket (log2)\n"
+		"t: lat\none row per interval, one column per usecs bucket (log2)\n"
 		"I/Os per cell: . 1+  : 4+  - 16+  = 64+  + 256+  * 1K+  # 4K+  % 16K+  @ 64K+\n"
 		"TIME     |0       16us    256us   | COUNT\n"
 		"22:13:20 |..  ::--==++**##%%@@    | 87381\n"

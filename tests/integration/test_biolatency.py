@@ -248,9 +248,11 @@ def test_heatmap_plain_rows():
     eq(tr.wait(20), 0, "exit status")
     lines = tr.text_lines()
     check(lines[0].startswith("biolatency: block I/O latency of "), lines[0])
-    check(lines[1].startswith("I/Os per cell: . 1+  : 4+"), "plain legend: " + lines[1])
-    check(lines[2].startswith("TIME     |0       16us"), "axis: " + lines[2])
-    rows = lines[3:]
+    eq(lines[1], "one row per interval, one column per usecs bucket (log2)", "explanation")
+    check(lines[2].startswith("I/Os per cell: . 1+  : 4+"), "plain legend: " + lines[2])
+    check(lines[3].startswith("TIME     |0       16us"), "axis: " + lines[3])
+    eq([l for l in lines if len(l) > 80], [], "lines within 80 columns")
+    rows = lines[4:]
     eq(len(rows), 2, "a row per interval")
     check(all("\x1b" not in l for l in lines), "no ANSI codes into a file")
     got = sum(int(r.rsplit("|", 1)[1]) for r in rows)

@@ -326,7 +326,8 @@ def test_cgroup_and_exec_errors_exit_1_before_loading():
     d = tmpdir()
     for args, want in ((["--cgroup", d], "not a cgroup v2 directory"),
                        (["--cgroup", d + "/none"], "No such file"),
-                       (["--exec", "loupe-no-such-command"], "command not found")):
+                       (["--exec", "loupe-no-such-command"], "command not found"),
+                       (["--exec", "/etc/passwd"], "--exec /etc/passwd: not executable")):
         r = run_tool(T, *args, timeout=10)
         eq(r.returncode, 1, f"exit status for {args}")
         check(want in r.stderr and "Tracing" not in r.stderr, f"{args}: {r.stderr!r}")

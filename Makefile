@@ -13,7 +13,7 @@
 # vmlinux.h is generated from $(VMLINUX_BTF) (default: the running kernel's
 # BTF); point VMLINUX_BTF at another BTF file, or VMLINUX_H at a header.
 
-TOOLS      := opensnoop biolatency
+TOOLS      := opensnoop biolatency execsnoop
 VERSION    := 0.1.0
 
 ifeq ($(SANITIZE),1)
@@ -173,7 +173,7 @@ $(BUILD)/tests/unit: $(UNIT_SRC) $(LIBCOMMON) | $(BUILD)/tests
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/tests/%,$(wildcard tests/workloads/*.c))
 $(BUILD)/tests/%: tests/workloads/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@ -lpthread
 
 # BPF test objects (tests/bpf/*.bpf.c) and the programs that drive them
 TEST_BPF_SRC := $(wildcard tests/bpf/*.bpf.c)

@@ -91,6 +91,21 @@ static __always_inline bool loupe_filter_pass(void)
 	return true;
 }
 
+/* ---- bounds for the verifier ---------------------------------------- */
+
+/*
+ * v, at most max, in a way the verifier sees: a clamp written in C is often
+ * compiled into a select, or applied to a copy while the unbounded value is
+ * spilled and used, and the verifier then refuses the pointer arithmetic.
+ * The asm makes the bounded value the only one the compiler can use.
+ */
+#define loupe_bound(v, max) ({                                                  \
+	__u64 __v = (v);                                                        \
+	asm volatile("if %[x] <= %[m] goto +1; %[x] = %[m]"                     \
+		     : [x] "+r"(__v) : [m] "i"(max));                           \
+	__v;                                                                    \
+})
+
 /* ---- loss counters --------------------------------------------------- */
 
 struct loupe_stats loupe_stats = {};

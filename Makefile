@@ -13,7 +13,7 @@
 # vmlinux.h is generated from $(VMLINUX_BTF) (default: the running kernel's
 # BTF); point VMLINUX_BTF at another BTF file, or VMLINUX_H at a header.
 
-TOOLS      := opensnoop biolatency execsnoop
+TOOLS      := opensnoop biolatency execsnoop tcpconnect
 VERSION    := 0.1.0
 
 ifeq ($(SANITIZE),1)
@@ -53,7 +53,7 @@ endif
 # ---- dependencies --------------------------------------------------------
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
 DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 strace libbpf-tools bpftrace \
-	     systemtap-sdt-dev
+	     systemtap-sdt-dev nftables
 MISSING   := $(strip $(foreach t,$(CLANG) $(BPFTOOL) $(PKG_CONFIG),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
 ifeq ($(MISSING),)
 MISSING   := $(if $(shell $(PKG_CONFIG) --exists libbpf libelf zlib 2>/dev/null && echo ok),,libbpf-dev/libelf-dev/zlib1g-dev)

@@ -15,6 +15,10 @@
  *                     5 is fstat; syscalls:* tracepoints skip those too)
  * loupe_regs_nr()     the syscall number at sys_exit (the register that
  *                     held it at entry); -1 on failure or compat
+ * loupe_regs_exit_args() the six arguments at sys_exit: the registers that
+ *                     passed them still hold them (x86-64: only rax, rcx
+ *                     and r11 change; arm64: x0, the first, is the return
+ *                     value, and orig_x0 keeps it); -1 as loupe_regs_args
  */
 #ifndef LOUPE_REGS_H
 #define LOUPE_REGS_H
@@ -46,6 +50,11 @@ static __always_inline int loupe_regs_args(const void *regs, __u64 *args)
 	return 0;
 }
 
+static __always_inline int loupe_regs_exit_args(const void *regs, __u64 *args)
+{
+	return loupe_regs_args(regs, args);
+}
+
 static __always_inline long loupe_regs_nr(const void *regs)
 {
 	struct { __u64 orig_ax, ip, cs; } t;
@@ -69,6 +78,14 @@ static __always_inline int loupe_regs_args(const void *regs, __u64 *args)
 	    bpf_probe_read_kernel(&pstate, sizeof(pstate), (const char *)regs + 264))
 		return -1;
 	return pstate & LOUPE_PSR_MODE32_BIT ? -1 : 0;
+}
+
+static __always_inline int loupe_regs_exit_args(const void *regs, __u64 *args)
+{
+	if (loupe_regs_args(regs, args))
+		return -1;
+	return bpf_probe_read_kernel(&args[0], sizeof(args[0]), (const char *)regs + 272) ?
+	       -1 : 0;
 }
 
 static __always_inline long loupe_regs_nr(const void *regs)

@@ -83,7 +83,7 @@ static int choose_raw(struct bpf_object_skeleton *s, const char *const *names, i
 			snprintf(c->desc + used, sizeof(c->desc) - used, " (every syscall)");
 		return err;
 	}
-	for (i = 0; i < n && i < 255; i++) {
+	for (i = 0; i < n; i++) {
 		int nr = names[i] ? syscall_parse(names[i]) : -1;
 
 		if (nr < 0 || nr >= SYS_NR_MAX) {
@@ -92,11 +92,17 @@ static int choose_raw(struct bpf_object_skeleton *s, const char *const *names, i
 					   names[i]);
 			continue;
 		}
-		idx[nr] = (unsigned char)(i + 1);
+		/* idx saturates at 254: a tool naming more syscalls than that
+		 * does not tell them apart by idx (errsnoop uses nr) */
+		idx[nr] = (unsigned char)(i < 254 ? i + 1 : 255);
 		c->ntraced++;
 		if (used < sizeof(c->desc))
 			used += (size_t)snprintf(c->desc + used, sizeof(c->desc) - used, "%s%s",
 						 c->ntraced > 1 ? "," : " for {", names[i]);
+		if (used >= sizeof(c->desc) - 8 && used < sizeof(c->desc)) {
+			snprintf(c->desc + sizeof(c->desc) - 8, 8, ",...");
+			used = sizeof(c->desc);
+		}
 	}
 	if (c->ntraced && used < sizeof(c->desc))
 		snprintf(c->desc + used, sizeof(c->desc) - used, "}");

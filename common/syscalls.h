@@ -30,7 +30,8 @@ struct sys_choice {
 };
 
 /*
- * names[i] is the syscall of idx i (n of them; NULL entries are skipped);
+ * names[i] is the syscall of idx i (n of them; NULL entries are skipped;
+ * from the 255th on, idx is 254 for all);
  * all: every syscall (raw source only; names is then NULL). The object has
  * tp_enter_<name>/tp_exit_<name> and raw_sys_enter/raw_sys_exit (either
  * direction may be absent). Call after open, before load.

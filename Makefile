@@ -13,7 +13,7 @@
 # vmlinux.h is generated from $(VMLINUX_BTF) (default: the running kernel's
 # BTF); point VMLINUX_BTF at another BTF file, or VMLINUX_H at a header.
 
-TOOLS      := opensnoop biolatency execsnoop tcpconnect errsnoop
+TOOLS      := opensnoop biolatency execsnoop tcpconnect errsnoop fileslower
 VERSION    := 0.1.0
 
 ifeq ($(SANITIZE),1)

@@ -233,7 +233,7 @@ int main(int argc, char **argv)
 	static const char *const label_names[] = { "op", "file", "process", "comm" };
 	struct bpf_object_open_opts oo;
 	struct fileslower_bpf *skel;
-	struct histrun h = { .labels = key_labels, .what = "operations" };
+	struct histrun h = { .labels = key_labels, .what = "ops" };
 	struct sys_choice sc;
 	struct loupe_opts co;
 	uint32_t by = 0;

@@ -26,7 +26,7 @@ struct column {
 struct heatmap {
 	struct heatmap_cfg cfg;  /* title, what and fmt point into this struct */
 	struct hist_fmt fmt;
-	char title[256], what[64], unit[32];
+	char title[256], what[64], unit[32], axis_name[64];
 	struct column *col;
 	size_t n;
 	uint64_t span;           /* intervals per column */
@@ -75,8 +75,8 @@ static void term_legend(const struct heatmap *h)
 
 	/* two lines: a title of 40 characters and the explanation would
 	 * not fit in 80 columns together */
-	fprintf(f, "%s\none row per interval, one column per %s bucket (log2)\n",
-		c->title, h->fmt.unit);
+	fprintf(f, "%s\none row per interval, one column per %s bucket (%s)\n",
+		c->title, h->fmt.unit, h->fmt.kind == HIST_LINEAR ? "linear" : "log2");
 	fprintf(f, "%s per cell:", c->what);
 	for (i = 1; i <= LEVELS; i++) {
 		fputs(i > 1 ? "  " : " ", f);
@@ -143,6 +143,8 @@ struct heatmap *heatmap__new(const struct heatmap_cfg *cfg)
 	snprintf(h->unit, sizeof(h->unit), "%s", cfg->fmt->unit ? cfg->fmt->unit : "");
 	h->cfg.title = h->title;
 	h->cfg.what = h->what;
+	snprintf(h->axis_name, sizeof(h->axis_name), "%s", cfg->axis ? cfg->axis : "latency");
+	h->cfg.axis = h->axis_name;
 	h->fmt.unit = h->unit;
 	h->fmt.sum_key = NULL;
 	if (h->cfg.cols < 1 || h->cfg.cols > LOUPE_HIST_SLOTS)
@@ -303,10 +305,11 @@ static void svg_write(const struct heatmap *h, FILE *f)
 		"height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" "
 		"font-size=\"11\">\n<title>", w, ht, w, ht);
 	xml_text(f, h->cfg.title);
-	fprintf(f, "</title>\n<desc>One column per %s of %.3g s, one row per log2 "
+	fprintf(f, "</title>\n<desc>One column per %s of %.3g s, one row per %s "
 		"bucket of %s; colour: %s per bucket and column.</desc>\n",
 		h->span > 1 ? "group of intervals" : "interval",
-		(double)h->cfg.interval_ns * (double)h->span / 1e9, fmt->unit, h->cfg.what);
+		(double)h->cfg.interval_ns * (double)h->span / 1e9,
+		fmt->kind == HIST_LINEAR ? "linear" : "log2", fmt->unit, h->cfg.what);
 	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, ht);
 	fprintf(f, "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" "
 		"font-weight=\"bold\">", w / 2);
@@ -365,9 +368,11 @@ static void svg_write(const struct heatmap *h, FILE *f)
 	/* the y axis's title, level with the top of the plot from the left
 	 * edge: a rotated title is longer than a plot of a few rows, and was
 	 * cut at the image's edge */
-	fprintf(f, "<text x=\"4\" y=\"%d\" font-weight=\"bold\">latency (%s)</text>\n"
-		"<text x=\"4\" y=\"%d\" fill=\"#555\">rows: log2 buckets of %s, labelled "
-		"by their lower bound</text>\n", mt - 8, fmt->unit, below + 58, fmt->unit);
+	fprintf(f, "<text x=\"4\" y=\"%d\" font-weight=\"bold\">", mt - 8);
+	xml_text(f, h->cfg.axis);
+	fprintf(f, " (%s)</text>\n<text x=\"4\" y=\"%d\" fill=\"#555\">rows: %s buckets of "
+		"%s, labelled by their lower bound</text>\n", fmt->unit, below + 58,
+		fmt->kind == HIST_LINEAR ? "linear" : "log2", fmt->unit);
 	/* legend: the smallest count of each colour */
 	fprintf(f, "<g class=\"legend\">\n<text x=\"%d\" y=\"%d\">", ml + pw + 20, mt + 8);
 	xml_text(f, h->cfg.what);

@@ -27,6 +27,8 @@ struct heatmap_cfg {
 	const struct hist_fmt *fmt;
 	const char *title;       /* e.g. "biolatency: block I/O latency" */
 	const char *what;        /* what a count counts: "I/Os" */
+	const char *axis;        /* what the buckets measure: "latency" (NULL),
+				  * "offset in the second" */
 	FILE *term;              /* terminal rows go here; NULL: SVG only */
 	enum heatmap_style style;
 	int cols;                /* terminal cells: slots 0..cols-1, the last

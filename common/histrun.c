@@ -153,7 +153,7 @@ int histrun(const struct bpf_object_skeleton *s, struct histrun *h,
 	hist_set__init(&r.total, h->hash_fd >= 0 ? h->nlabels : 0, h->names);
 	if (o->heatmap || o->svg) {
 		r.hm = heatmap__new(&(struct heatmap_cfg){
-			.fmt = &h->fmt, .title = h->title, .what = h->what,
+			.fmt = &h->fmt, .title = h->title, .what = h->what, .axis = h->axis,
 			.term = o->heatmap ? stdout : NULL, .style = heatmap_style_for(stdout),
 			.cols = h->heat_cols, .interval_ns = o->interval_ns });
 		err = r.hm ? (o->svg ? write_svg(&r) : 0) : -ENOMEM;

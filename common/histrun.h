@@ -32,6 +32,7 @@ struct histrun {
 	void *ctx;
 	const char *title;            /* heat map: "biolatency: block I/O latency" */
 	const char *what;             /* what is counted: "I/Os" */
+	const char *axis;             /* what the buckets measure (NULL: latency) */
 	int heat_cols;                /* terminal heat-map cells */
 	uint64_t total;               /* out: values counted over the run */
 	bool reported;                /* out: histrun printed its failure (--svg) */

@@ -36,6 +36,10 @@ int loupe_fail_attach(const struct bpf_object_skeleton *s, int err)
 {
 	int i;
 
+	if ((err == -EPERM || err == -EACCES) && !sys_perf_events_allowed())
+		loupe_warn("kernel.perf_event_paranoid is %d: this kernel allows perf events "
+			   "(tracepoints, uprobes) to CAP_SYS_ADMIN only", sys_perf_paranoid());
+
 	for (i = 0; i < s->prog_cnt; i++) {
 		struct bpf_program *p = *s->progs[i].prog;
 

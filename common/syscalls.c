@@ -124,6 +124,12 @@ int syscalls_choose(struct bpf_object_skeleton *s, const char *const *names, int
 		prefer = SYS_SRC_RAW;
 	else if (force && !strcmp(force, "tracepoint"))
 		prefer = SYS_SRC_TRACEPOINTS;
+	if (prefer == SYS_SRC_TRACEPOINTS && (en || ex) && !sys_perf_events_allowed()) {
+		loupe_info(1, "kernel.perf_event_paranoid is %d and CAP_SYS_ADMIN is missing: "
+			   "this kernel refuses perf events (tracepoints) then; raw_syscalls "
+			   "instead", sys_perf_paranoid());
+		prefer = SYS_SRC_RAW;
+	}
 	if (all || !(en || ex))
 		prefer = all ? SYS_SRC_RAW : SYS_SRC_TRACEPOINTS;
 	c->source = prefer;

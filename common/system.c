@@ -170,3 +170,21 @@ bool sys_has_vmlinux_btf(void)
 {
 	return !access("/sys/kernel/btf/vmlinux", R_OK);
 }
+
+int sys_perf_paranoid(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+	int v = 2;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 2;
+		fclose(f);
+	}
+	return v;
+}
+
+bool sys_perf_events_allowed(void)
+{
+	return sys_perf_paranoid() < 3 || sys_has_cap(LOUPE_CAP_SYS_ADMIN);
+}

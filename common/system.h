@@ -42,6 +42,14 @@ bool sys_own_cgroup2(char *buf, size_t len);
  * -EACCES when found but not executable (or not a regular file). */
 int sys_find_command(const char *cmd);
 
+/* kernel.perf_event_paranoid (2 when unreadable). */
+int sys_perf_paranoid(void);
+/* This process may open perf events for tracepoints and uprobes: Debian's
+ * kernels (a distribution patch) refuse them to everyone without
+ * CAP_SYS_ADMIN when perf_event_paranoid is 3, their default; BPF links to
+ * raw tracepoints are not perf events and still work. */
+bool sys_perf_events_allowed(void);
+
 /* The kernel has BTF (/sys/kernel/btf/vmlinux is readable). */
 bool sys_has_vmlinux_btf(void);
 

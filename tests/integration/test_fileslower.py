@@ -46,9 +46,12 @@ def test_slow_pipe_read_needs_all_files():
     def writer():
         time.sleep(0.08)
         os.write(w, b"hello")
-    tr_a = Tracer(T, "-j", "-a", "--min", "50ms", "-p", str(os.getpid()))
-    tr_plain = Tracer(T, "-j", "--min", "0", "-p", str(os.getpid()))
-    tr_high = Tracer(T, "-j", "-a", "--min", "5s", "-p", str(os.getpid()))
+    # --tid: this thread only (the test's other threads read the tracers'
+    # stderr pipes)
+    me = str(threading.get_native_id())
+    tr_a = Tracer(T, "-j", "-a", "--min", "50ms", "--tid", me)
+    tr_plain = Tracer(T, "-j", "--min", "0", "--tid", me)
+    tr_high = Tracer(T, "-j", "-a", "--min", "5s", "--tid", me)
     t = threading.Thread(target=writer)
     t.start()
     eq(os.read(r, 100), b"hello", "the read")

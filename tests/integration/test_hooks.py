@@ -51,3 +51,37 @@ def test_tracefs_mounted_when_missing():
     hit = [e for e in evs if e.get("path") == path]
     eq(len(hit), 1, "cat's open of the path")
     eq((hit[0]["comm"], hit[0]["errno_name"]), ("cat", "ENOENT"), "comm, errno")
+
+
+def test_perf_paranoid_3_without_sys_admin_uses_raw_syscalls():
+    """Debian's kernels refuse perf events (classic tracepoints) to all but
+    CAP_SYS_ADMIN when kernel.perf_event_paranoid is 3, their default: with
+    CAP_BPF + CAP_PERFMON only, the syscall source then takes raw_syscalls,
+    and the tool still traces exactly."""
+    import uuid
+    from lib import LEAST_PRIVILEGE, on_cleanup, tmpdir, tool_path
+    knob = "/proc/sys/kernel/perf_event_paranoid"
+    with open(knob) as f:
+        old = f.read().strip()
+    on_cleanup(lambda: open(knob, "w").write(old))
+    with open(knob, "w") as f:
+        f.write("3")
+    path = os.path.join(tmpdir(), "p3-" + uuid.uuid4().hex[:8])
+    import subprocess
+    import json
+    p = subprocess.Popen(LEAST_PRIVILEGE + [tool_path("opensnoop"), "-v", "-j", "-p",
+                                            str(os.getpid()), "-d", "2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = b""
+    while b"Tracing" not in err and p.poll() is None:
+        err += p.stderr.read1(4096)
+    try:
+        os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        pass
+    out, err2 = p.communicate(timeout=10)
+    err = (err + err2).decode()
+    eq(p.returncode, 0, "exit status: " + err)
+    check("perf_event_paranoid is 3" in err and "raw_syscalls" in err, err)
+    ev = [json.loads(l) for l in out.decode().splitlines()]
+    eq([e.get("errno_name") for e in ev if e.get("path") == path], ["ENOENT"], "the open")

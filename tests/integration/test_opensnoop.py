@@ -271,7 +271,8 @@ def test_sigterm_exits_clean():
 
 def test_duration_exits_clean():
     took = _lifecycle(None, ("-d", "1s"))
-    check(took < 1.5 * slow(), f"-d 1s ended {took:.1f}s after the tool attached")
+    # a hang catcher (the sanitizer build's exit is slow): bench/ measures
+    check(took < 2.5 * slow(), f"-d 1s ended {took:.1f}s after the tool attached")
 
 
 def test_max_events():

@@ -207,6 +207,16 @@ int loupe_fill_filters(struct bpf_object_skeleton *s, const struct loupe_opts *o
 	return err ? loupe_fail("fill filter maps", err) : 0;
 }
 
+int loupe_loaded(struct bpf_object_skeleton *s, const struct loupe_opts *o, int err)
+{
+	return err ? loupe_fail_load(err) : loupe_fill_filters(s, o);
+}
+
+int loupe_attached(struct bpf_object_skeleton *s, int err)
+{
+	return err ? loupe_fail_attach(s, err) : 0;
+}
+
 /* ---- the run --------------------------------------------------------- */
 
 uint64_t loupe_deadline(const struct loupe_opts *o)
@@ -258,11 +268,13 @@ void loupe_collect(struct bpf_object_skeleton *s)
 		others[nothers++] = s;
 }
 
-int loupe_finish(struct bpf_object_skeleton *s, const struct loupe_opts *o)
+int loupe_finish(struct bpf_object_skeleton *s, const struct loupe_opts *o, int run_err)
 {
 	bool pipe_closed = ferror(stdout) && errno == EPIPE;
-	int status = 0, i;
+	int status = run_err ? 1 : 0, i;
 
+	if (run_err < 0)
+		loupe_fail("reading from the kernel's maps", run_err);
 	if (s)
 		stats_collect(s);
 	for (i = 0; i < nothers; i++)

@@ -2,15 +2,14 @@
  * The tool lifecycle, and the one header a tool's front end includes. A
  * tool's main reads as a story:
  *
- *   loupe_parse(&tool, argc, argv, &o);          parse (exit 2 on bad input)
- *   loupe_start(&tool, &o);                      privileges, signals, clock
- *   skel = x_bpf__open();                        open
- *   loupe_configure(skel->skeleton, &o);         shared rodata, buffer size
- *   x_bpf__load(skel);                           load
- *   loupe_fill_filters(skel->skeleton, &o);      pid/tid/cgroup maps
- *   x_bpf__attach(skel);                         attach
- *   loupe_poll(skel->maps.events, cb, ctx, &o);  run (common/events.h)
- *   loupe_finish(skel->skeleton, &o);            report, release the links
+ *   loupe_parse(&tool, argc, argv, &o);                parse (exit 2 on bad input)
+ *   loupe_start(&tool, &o);                            privileges, signals, clock
+ *   skel = x_bpf__open();                              open
+ *   loupe_configure(skel->skeleton, &o);               shared rodata, buffer size
+ *   loupe_loaded(skel->skeleton, &o, x_bpf__load(skel));      load, filter maps
+ *   loupe_attached(skel->skeleton, x_bpf__attach(skel));      attach
+ *   err = loupe_poll(skel->maps.events, cb, ctx, &o);  run (common/events.h)
+ *   return loupe_finish(skel->skeleton, &o, err);      report, release the links
  *
  * This file owns start-up (the checks that make a tool fail in one line
  * before anything is loaded), signals and the end of the run (-d, Ctrl-C,
@@ -53,6 +52,12 @@ void loupe_start(const struct loupe_tool *t, struct loupe_opts *o);
 int loupe_configure(struct bpf_object_skeleton *s, const struct loupe_opts *o);
 int loupe_fill_filters(struct bpf_object_skeleton *s, const struct loupe_opts *o);
 
+/* After the typed load call, whose result is err: on failure the reason
+ * (loupe_fail_load), else the filter maps filled. 0, or 1 (said why). */
+int loupe_loaded(struct bpf_object_skeleton *s, const struct loupe_opts *o, int err);
+/* After the typed attach call (err its result): 0, or 1 (loupe_fail_attach). */
+int loupe_attached(struct bpf_object_skeleton *s, int err);
+
 /* Ctrl-C or SIGTERM has arrived. */
 bool loupe_exiting(void);
 /* The monotonic time -d ends the run, 0 without -d. */
@@ -63,12 +68,13 @@ uint64_t loupe_deadline(const struct loupe_opts *o);
  * false when the tool should stop after this summary. */
 bool loupe_wait_interval(const struct loupe_opts *o, uint64_t *next_ns);
 
-/* The end of the run: collect s's losses (and those of objects given to
+/* The end of the run: say why the run failed if run_err is a -errno (1:
+ * it was said already), collect s's losses (and those of objects given to
  * loupe_collect), report them (stderr in text mode, a "stats" record in
  * JSON), and release every link (s's and those of common/attach.h) in a
- * detached child. Returns the exit code: 0, or 1 if output failed for
- * another reason than a closed pipe. s may be NULL. */
-int loupe_finish(struct bpf_object_skeleton *s, const struct loupe_opts *o);
+ * detached child. Returns the exit code: 0, or 1 if the run or the output
+ * failed (a closed pipe is not a failure). s may be NULL. */
+int loupe_finish(struct bpf_object_skeleton *s, const struct loupe_opts *o, int run_err);
 /* A second object of the tool: its losses count and its links are
  * released by loupe_finish. */
 void loupe_collect(struct bpf_object_skeleton *s);

@@ -122,21 +122,14 @@ int main(int argc, char **argv)
 	}
 
 	/* load */
-	err = biolatency_bpf__load(skel);
-	if (err) {
-		err = loupe_fail_load(err);
-		goto out;
-	}
-	err = loupe_fill_filters(skel->skeleton, &o);
+	err = loupe_loaded(skel->skeleton, &o, biolatency_bpf__load(skel));
 	if (err)
 		goto out;
 
 	/* attach */
-	err = biolatency_bpf__attach(skel);
-	if (err) {
-		err = loupe_fail_attach(skel->skeleton, err);
+	err = loupe_attached(skel->skeleton, biolatency_bpf__attach(skel));
+	if (err)
 		goto out;
-	}
 
 	/* run: a histogram per interval, or one at the end */
 	h.fmt = (struct hist_fmt){
@@ -152,9 +145,9 @@ int main(int argc, char **argv)
 	h.heat_cols = o.milliseconds ? 16 : 26;
 	fprintf(stderr, "Tracing block device I/O... Hit Ctrl-C to end.\n");
 	err = histrun(skel->skeleton, &h, &o);
-	if (err && !h.reported)
-		loupe_fail("reading histograms", err);
-	err = loupe_finish(skel->skeleton, &o) || err;
+	if (h.reported)
+		err = 1; /* said why */
+	err = loupe_finish(skel->skeleton, &o, err);
 out:
 	biolatency_bpf__destroy(skel);
 	return err;

@@ -313,21 +313,14 @@ int main(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.raw_sys_enter, false);
 
 	/* load */
-	err = errsnoop_bpf__load(skel);
-	if (err) {
-		err = loupe_fail_load(err);
-		goto out;
-	}
-	err = loupe_fill_filters(skel->skeleton, &o);
+	err = loupe_loaded(skel->skeleton, &o, errsnoop_bpf__load(skel));
 	if (err)
 		goto out;
 
 	/* attach */
-	err = errsnoop_bpf__attach(skel);
-	if (err) {
-		err = loupe_fail_attach(skel->skeleton, err);
+	err = loupe_attached(skel->skeleton, errsnoop_bpf__attach(skel));
+	if (err)
 		goto out;
-	}
 	loupe_info(1, "hooks: %s%s", sc.desc, o.extended ? "" : "; the exit only (no -e)");
 
 	/* run */
@@ -337,9 +330,7 @@ int main(int argc, char **argv)
 	err = o.count ? count_run(skel->skeleton, skel->maps.counts, &out, C_COUNT, C_TIME,
 				  count_cells, NULL, &o) :
 		loupe_poll(skel->maps.events, on_event, NULL, &o);
-	if (err)
-		loupe_fail("reading events", err);
-	err = loupe_finish(skel->skeleton, &o) || err;
+	err = loupe_finish(skel->skeleton, &o, err);
 out:
 	errsnoop_bpf__destroy(skel);
 	return err;

@@ -237,30 +237,21 @@ int main(int argc, char **argv)
 	}
 
 	/* load */
-	err = execsnoop_bpf__load(skel);
-	if (err) {
-		err = loupe_fail_load(err);
-		goto out;
-	}
-	err = loupe_fill_filters(skel->skeleton, &o);
+	err = loupe_loaded(skel->skeleton, &o, execsnoop_bpf__load(skel));
 	if (err)
 		goto out;
 
 	/* attach */
-	err = execsnoop_bpf__attach(skel);
-	if (err) {
-		err = loupe_fail_attach(skel->skeleton, err);
+	err = loupe_attached(skel->skeleton, execsnoop_bpf__attach(skel));
+	if (err)
 		goto out;
-	}
 	loupe_info(1, "hooks: %s; raw_tp sched:sched_process_exec", sc.desc);
 
 	/* run */
 	fprintf(stderr, "Tracing execs... Hit Ctrl-C to end.\n");
 	out_header(&out);
 	err = loupe_poll(skel->maps.events, on_event, NULL, &o);
-	if (err)
-		loupe_fail("reading events", err);
-	err = loupe_finish(skel->skeleton, &o) || err;
+	err = loupe_finish(skel->skeleton, &o, err);
 out:
 	execsnoop_bpf__destroy(skel);
 	return err;

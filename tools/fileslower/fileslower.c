@@ -290,21 +290,14 @@ int main(int argc, char **argv)
 	}
 
 	/* load */
-	err = fileslower_bpf__load(skel);
-	if (err) {
-		err = loupe_fail_load(err);
-		goto out;
-	}
-	err = loupe_fill_filters(skel->skeleton, &o);
+	err = loupe_loaded(skel->skeleton, &o, fileslower_bpf__load(skel));
 	if (err)
 		goto out;
 
 	/* attach */
-	err = fileslower_bpf__attach(skel);
-	if (err) {
-		err = loupe_fail_attach(skel->skeleton, err);
+	err = loupe_attached(skel->skeleton, fileslower_bpf__attach(skel));
+	if (err)
 		goto out;
-	}
 	loupe_info(1, "hooks: %s", sc.desc);
 
 	/* run: events past the threshold, or histograms */
@@ -313,8 +306,6 @@ int main(int argc, char **argv)
 			(double)min_ns / 1e6);
 		out_header(&out);
 		err = loupe_poll(skel->maps.events, on_event, NULL, &o);
-		if (err)
-			loupe_fail("reading events", err);
 	} else {
 		h.fmt = (struct hist_fmt){
 			.kind = HIST_LOG2, .unit = o.milliseconds ? "msecs" : "usecs",
@@ -327,10 +318,10 @@ int main(int argc, char **argv)
 		h.heat_cols = o.milliseconds ? 16 : 26;
 		fprintf(stderr, "Tracing file I/O latency... Hit Ctrl-C to end.\n");
 		err = histrun(skel->skeleton, &h, &o);
-		if (err && !h.reported)
-			loupe_fail("reading histograms", err);
+		if (h.reported)
+			err = 1; /* said why */
 	}
-	err = loupe_finish(skel->skeleton, &o) || err;
+	err = loupe_finish(skel->skeleton, &o, err);
 out:
 	fileslower_bpf__destroy(skel);
 	return err;

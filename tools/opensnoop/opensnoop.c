@@ -222,21 +222,14 @@ int main(int argc, char **argv)
 	}
 
 	/* load */
-	err = full ? opensnoop_full_bpf__load(full) : opensnoop_bpf__load(def);
-	if (err) {
-		err = loupe_fail_load(err);
-		goto out;
-	}
-	err = loupe_fill_filters(s, &o);
+	err = loupe_loaded(s, &o, full ? opensnoop_full_bpf__load(full) : opensnoop_bpf__load(def));
 	if (err)
 		goto out;
 
 	/* attach */
-	err = full ? opensnoop_full_bpf__attach(full) : opensnoop_bpf__attach(def);
-	if (err) {
-		err = loupe_fail_attach(s, err);
+	err = loupe_attached(s, full ? opensnoop_full_bpf__attach(full) : opensnoop_bpf__attach(def));
+	if (err)
 		goto out;
-	}
 	if (o.verbose)
 		fprintf(stderr, "opensnoop: hooks: %s; object %s\n", sc.desc,
 			full ? "opensnoop_full (-F: CO-RE, kernel BTF)" : "opensnoop (no CO-RE)");
@@ -248,9 +241,7 @@ int main(int argc, char **argv)
 	err = o.count ? count_run(s, full ? full->maps.counts : def->maps.counts, &out,
 				  C_COUNT, C_TIME, count_cells, NULL, &o) :
 		loupe_poll(full ? full->maps.events : def->maps.events, on_event, NULL, &o);
-	if (err)
-		loupe_fail("reading events", err);
-	err = loupe_finish(s, &o) || err;
+	err = loupe_finish(s, &o, err);
 out:
 	opensnoop_full_bpf__destroy(full);
 	opensnoop_bpf__destroy(def);

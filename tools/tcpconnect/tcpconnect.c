@@ -239,21 +239,14 @@ int main(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.raw_inet_sock_set_state, false);
 
 	/* load */
-	err = tcpconnect_bpf__load(skel);
-	if (err) {
-		err = loupe_fail_load(err);
-		goto out;
-	}
-	err = loupe_fill_filters(skel->skeleton, &o);
+	err = loupe_loaded(skel->skeleton, &o, tcpconnect_bpf__load(skel));
 	if (err)
 		goto out;
 
 	/* attach */
-	err = tcpconnect_bpf__attach(skel);
-	if (err) {
-		err = loupe_fail_attach(skel->skeleton, err);
+	err = loupe_attached(skel->skeleton, tcpconnect_bpf__attach(skel));
+	if (err)
 		goto out;
-	}
 	loupe_info(1, "hooks: %s%s", sc.desc, accepts ? "" : "; raw_tp sock:inet_sock_set_state");
 
 	/* run */
@@ -264,9 +257,7 @@ int main(int argc, char **argv)
 	err = o.count ? count_run(skel->skeleton, skel->maps.counts, &out, C_COUNT, C_TIME,
 				  count_cells, &by, &o) :
 		loupe_poll(skel->maps.events, on_event, NULL, &o);
-	if (err)
-		loupe_fail("reading events", err);
-	err = loupe_finish(skel->skeleton, &o) || err;
+	err = loupe_finish(skel->skeleton, &o, err);
 out:
 	tcpconnect_bpf__destroy(skel);
 	return err;

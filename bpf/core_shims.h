@@ -38,6 +38,23 @@ static __always_inline void core_file_path(struct file *f, struct vfsmount **mnt
 	*dentry = BPF_CORE_READ(f, f_path.dentry);
 }
 
+/* The current task's open file fd (its fd table, read with CO-RE), or
+ * NULL when the fd is not open. The file lives at least as long as the
+ * syscall that holds it; read it there. */
+static __always_inline struct file *loupe_task_file(int fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds, *f = NULL;
+
+	if (!fdt || fd < 0 || (unsigned)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return f;
+}
+
 /* ---- block layer (struct request) -------------------------------------- */
 
 /*

@@ -67,18 +67,11 @@ static __always_inline void loupe_output(void *data, __u64 size)
 struct loupe_scratch {
 	char buf[LOUPE_SCRATCH_SIZE];
 };
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct loupe_scratch);
-} scratch SEC(".maps");
+LOUPE_PERCPU_BUF(scratch, struct loupe_scratch);
 
 static __always_inline void *loupe_scratch(void)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&scratch, &zero);
+	return scratch_get();
 }
 
 /* The standard header of an event of the current task, stamped now. */

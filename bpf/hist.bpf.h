@@ -15,6 +15,24 @@
 #include "hist.h"
 #include "summary.bpf.h"
 
+/* The two map shapes (see above): an unkeyed per-generation array, and a
+ * keyed per-CPU hash of up to `entries` keys of key_type. */
+#define LOUPE_HIST_ARRAY(name)                                                \
+	struct {                                                              \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                      \
+		__uint(max_entries, 2);                                       \
+		__type(key, __u32);                                           \
+		__type(value, struct loupe_hist);                             \
+	} name SEC(".maps")
+#define LOUPE_HIST_HASH(name, key_type, entries)                              \
+	struct {                                                              \
+		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                       \
+		__uint(max_entries, entries);                                 \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                         \
+		__type(key, key_type);                                        \
+		__type(value, struct loupe_hist);                             \
+	} name SEC(".maps")
+
 /* floor(log2(v)), and 0 for v = 0: the log2 slot of v (0..63). */
 static __always_inline __u32 loupe_log2_slot(__u64 v)
 {

@@ -106,6 +106,24 @@ static __always_inline bool loupe_filter_pass(void)
 	__v;                                                                    \
 })
 
+/* ---- per-CPU buffers ---------------------------------------------- */
+
+/* A per-CPU buffer of type `type` (too big for the 512-byte stack), and
+ * name##_get() to get it (NULL only if the map lookup fails).
+ *   LOUPE_PERCPU_BUF(bufs, struct my_buf);  struct my_buf *b = bufs_get(); */
+#define LOUPE_PERCPU_BUF(name, vtype)                                         \
+	struct {                                                              \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                      \
+		__uint(max_entries, 1);                                       \
+		__type(key, __u32);                                           \
+		__type(value, vtype);                                         \
+	} name SEC(".maps");                                                  \
+	static __always_inline vtype *name##_get(void)                         \
+	{                                                                     \
+		__u32 zero = 0;                                               \
+		return bpf_map_lookup_elem(&name, &zero);                     \
+	}
+
 /* ---- loss counters --------------------------------------------------- */
 
 struct loupe_stats loupe_stats = {};

@@ -52,14 +52,9 @@ static __always_inline int loupe_task_fs(struct vfsmount **cwd_mnt, struct dentr
  * -1 when the fd is not open (or not readable). */
 static __always_inline int loupe_task_fd(int fd, struct vfsmount **mnt, struct dentry **d)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds, *f = NULL;
+	struct file *f = loupe_task_file(fd);
 
-	if (!fdt || fd < 0 || (unsigned)fd >= BPF_CORE_READ(fdt, max_fds))
-		return -1;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+	if (!f)
 		return -1;
 	core_file_path(f, mnt, d);
 	return *mnt && *d ? 0 : -1;

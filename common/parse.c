@@ -137,6 +137,25 @@ int parse_list(const char *s, parse_item_fn item, void *ctx)
 	}
 }
 
+int parse_u64_item(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char buf[24];
+	size_t i, skip = 0;
+
+	if (!len)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+	while (skip + 1 < len && s[skip] == '0')
+		skip++; /* leading zeros say nothing about the size */
+	if (len - skip > 20)
+		return -ERANGE;
+	memcpy(buf, s + skip, len - skip);
+	buf[len - skip] = 0;
+	return parse_u64(buf, min, max, out);
+}
+
 struct ids_ctx {
 	uint32_t *ids;
 	size_t max, n;
@@ -145,15 +164,10 @@ struct ids_ctx {
 static int id_item(void *c, const char *s, size_t len)
 {
 	struct ids_ctx *x = c;
-	char buf[16];
 	uint64_t v;
 	int err;
 
-	if (len >= sizeof(buf))
-		return -ERANGE;
-	memcpy(buf, s, len);
-	buf[len] = 0;
-	if ((err = parse_u64(buf, 1, 0x7fffffff, &v)))
+	if ((err = parse_u64_item(s, len, 1, 0x7fffffff, &v)))
 		return err;
 	if (x->n >= x->max)
 		return -E2BIG;

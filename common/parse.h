@@ -23,6 +23,9 @@ int parse_size(const char *s, uint64_t *bytes);
 typedef int (*parse_item_fn)(void *ctx, const char *s, size_t len);
 int parse_list(const char *s, parse_item_fn item, void *ctx);
 
+/* A list item (len bytes at s, not NUL-terminated) as parse_u64 reads it. */
+int parse_u64_item(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out);
+
 /* Comma-separated ids in [1, 2^31-1] appended to ids[*n..max-1]: "12,34".
  * -E2BIG when more than max in all. On error *n is unchanged. */
 int parse_id_list(const char *s, uint32_t *ids, size_t max, size_t *n);

@@ -27,20 +27,9 @@ const volatile __u32 cfg_rq_arg = 0;       /* index of rq in insert/issue */
 /* request -> start time (ns) */
 LOUPE_STASH(starts, __u64, __u64, 16384);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct loupe_hist);
-} hists SEC(".maps");
+LOUPE_HIST_ARRAY(hists);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 2048);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct biolat_key);
-	__type(value, struct loupe_hist);
-} keyed_hists SEC(".maps");
+LOUPE_HIST_HASH(keyed_hists, struct biolat_key, 2048);
 
 /* btf: a tp_btf program (direct loads, core_shims.h), else raw_tp */
 /*

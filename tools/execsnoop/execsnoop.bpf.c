@@ -45,19 +45,7 @@ struct exec_buf {
 	struct loupe_path_walk walk;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct exec_buf);
-} bufs SEC(".maps");
-
-static __always_inline struct exec_buf *buf(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&bufs, &zero);
-}
+LOUPE_PERCPU_BUF(bufs, struct exec_buf);
 
 /* The parent (its tgid and comm) and, with --ancestors, its parents. */
 static __always_inline bool family(struct execsnoop_event *e)
@@ -172,7 +160,7 @@ static __always_inline int loupe_sys_exit(void *ctx, __u32 idx, long nr, long re
 		return 0;
 	/* a success was reported by sched_process_exec, which removed the
 	 * entry; one left here with ret 0 was not traced there (filtered) */
-	if (ret >= 0 || !loupe_filter_pass() || !(b = buf()))
+	if (ret >= 0 || !loupe_filter_pass() || !(b = bufs_get()))
 		goto out;
 	e = &b->e;
 	e->flags = c->syscall == SYS_EXECVEAT ? EXEC_F_AT : 0;
@@ -251,7 +239,7 @@ int BPF_PROG(raw_sched_process_exec, struct task_struct *p, pid_t old_pid,
 	struct execsnoop_event *e;
 	struct exec_buf *b;
 
-	if (cfg_exec.failed_only || !loupe_filter_pass() || !(b = buf()))
+	if (cfg_exec.failed_only || !loupe_filter_pass() || !(b = bufs_get()))
 		goto out;
 	e = &b->e;
 	e->flags = c && c->syscall == SYS_EXECVEAT ? EXEC_F_AT : 0;

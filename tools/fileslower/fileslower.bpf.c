@@ -43,20 +43,9 @@ struct op {
 
 LOUPE_STASH(ops, __u32, struct op, 65536);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct loupe_hist);
-} hists SEC(".maps");
+LOUPE_HIST_ARRAY(hists);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct fileslower_hist_key);
-	__type(value, struct loupe_hist);
-} keyed_hists SEC(".maps");
+LOUPE_HIST_HASH(keyed_hists, struct fileslower_hist_key, 4096);
 
 /* the record, room for the path walk */
 struct fs_buf {
@@ -66,27 +55,7 @@ struct fs_buf {
 	struct fileslower_hist_key key;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fs_buf);
-} bufs SEC(".maps");
-
-/* The current task's open file fd, or NULL. */
-static __always_inline struct file *task_file(int fd)
-{
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds, *f = NULL;
-
-	if (!fdt || fd < 0 || (unsigned)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
-		return NULL;
-	return f;
-}
+LOUPE_PERCPU_BUF(bufs, struct fs_buf);
 
 static __always_inline __u32 kind_of(struct file *f)
 {
@@ -130,7 +99,7 @@ static __always_inline int loupe_sys_enter(void *ctx, __u32 idx, long nr, const 
 	if (!loupe_filter_pass())
 		return 0;
 	if (idx < SYS_OPEN) {
-		f = task_file((int)args[0]);
+		f = loupe_task_file((int)args[0]);
 		if (!f)
 			return 0;
 		o.kind = kind_of(f);
@@ -209,7 +178,7 @@ static __always_inline void count(struct fs_buf *b, __u32 idx, __u64 delta)
 
 static __always_inline int loupe_sys_exit(void *ctx, __u32 idx, long nr, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct op *o = loupe_stash_get(&ops, &tid);
 	struct fileslower_event *e;
 	struct fs_buf *b;
@@ -220,13 +189,13 @@ static __always_inline int loupe_sys_exit(void *ctx, __u32 idx, long nr, long re
 	if (!o)
 		return 0;
 	delta = bpf_ktime_get_ns() - o->ts;
-	if (ret < 0 || !loupe_threshold_pass(delta) || !(b = bpf_map_lookup_elem(&bufs, &zero)))
+	if (ret < 0 || !loupe_threshold_pass(delta) || !(b = bufs_get()))
 		goto out;
 	f = (struct file *)o->file;
 	kind = o->kind;
 	if (o->idx >= SYS_OPEN) {
 		/* the new fd's file */
-		f = task_file((int)ret);
+		f = loupe_task_file((int)ret);
 		if (!f)
 			goto out;
 		kind = kind_of(f);

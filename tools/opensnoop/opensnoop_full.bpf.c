@@ -20,18 +20,11 @@ struct full_buf {
 	struct loupe_path_walk walk;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct full_buf);
-} full_bufs SEC(".maps");
+LOUPE_PERCPU_BUF(full_bufs, struct full_buf);
 
 static __always_inline struct opensnoop_event *event_buf(void)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&full_bufs, &zero);
+	return (struct opensnoop_event *)full_bufs_get();
 }
 
 static __always_inline __u32 event_path(struct opensnoop_event *e,

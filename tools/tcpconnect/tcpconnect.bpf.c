@@ -24,6 +24,7 @@
 #include "events.bpf.h"
 #include "stash.bpf.h"
 #include "count.bpf.h"
+#include "core_shims.h"
 #include "tools/tcpconnect/tcpconnect.h"
 
 #define AF_INET 2
@@ -67,12 +68,8 @@ struct {
 	__type(value, __u64);
 } counts SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct conn);
-} scratch_conn SEC(".maps");
+/* the record of a connect that never reached SYN_SENT, or of an accept */
+LOUPE_PERCPU_BUF(scratch_conn, struct conn);
 
 static __always_inline bool v4_mapped(const __u8 *a)
 {
@@ -128,16 +125,11 @@ static __always_inline void sk_addrs(struct sock *sk, struct tcpconnect_event *e
 /* The TCP socket behind the current task's fd, or NULL. */
 static __always_inline struct sock *tcp_sock_of_fd(int fd)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds, *f = NULL;
+	struct file *f = loupe_task_file(fd);
 	struct socket *sock;
 	struct sock *sk;
 
-	if (!fdt || fd < 0 || (unsigned)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+	if (!f)
 		return NULL;
 	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return NULL;
@@ -200,14 +192,6 @@ static __always_inline int connect_enter(__u64 fd, __u64 uaddr, __u64 len)
 	return 0;
 }
 
-/* The record of a connect that never reached SYN_SENT, or of an accept. */
-static __always_inline struct conn *scratch_of(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&scratch_conn, &zero);
-}
-
 static __always_inline int connect_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -222,7 +206,7 @@ static __always_inline int connect_exit(long ret)
 		/* no SYN_SENT: a failure before it, if this is TCP at all */
 		struct sock *s;
 
-		if (ret >= 0 || !(s = tcp_sock_of_fd(c->fd)) || !(x = scratch_of()))
+		if (ret >= 0 || !(s = tcp_sock_of_fd(c->fd)) || !(x = scratch_conn_get()))
 			goto out;
 		__builtin_memset(&x->e, 0, sizeof(x->e));
 		loupe_event_hdr(&x->e.hdr);
@@ -263,7 +247,7 @@ static __always_inline int accept_exit(long ret)
 	struct conn *x;
 
 	if (ret < 0 || !loupe_filter_pass() || !(s = tcp_sock_of_fd((int)ret)) ||
-	    !(x = scratch_of()))
+	    !(x = scratch_conn_get()))
 		return 0;
 	__builtin_memset(&x->e, 0, sizeof(x->e));
 	sk_addrs(s, &x->e);
@@ -309,7 +293,7 @@ int BPF_PROG(raw_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 		/* in connect(), in the connecting task: its stash entry */
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		struct call *c = loupe_stash_get(&calls, &tid);
-		struct conn *n = scratch_of();
+		struct conn *n = scratch_conn_get();
 
 		if (!c || !n)
 			return 0;

@@ -20,15 +20,10 @@ static bool v4, v6, show_lport, accepts;
 /* -P PORT[,PORT...]: repeatable, up to TCP_MAX_PORTS in all */
 static int port_item(void *ctx, const char *s, size_t len)
 {
-	char buf[8];
 	uint64_t v;
 	int err;
 
-	if (len >= sizeof(buf))
-		return -ERANGE;
-	memcpy(buf, s, len);
-	buf[len] = 0;
-	if ((err = parse_u64(buf, 1, 65535, &v)))
+	if ((err = parse_u64_item(s, len, 1, 65535, &v)))
 		return err;
 	if (cfg.nports >= TCP_MAX_PORTS)
 		return -E2BIG;

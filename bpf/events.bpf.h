@@ -74,6 +74,49 @@ static __always_inline void *loupe_scratch(void)
 	return scratch_get();
 }
 
+/* -C: where namespaces sit in kernel structs (user space fills it from the
+ * kernel's BTF: bpf/types.h) */
+const volatile struct loupe_task_offsets cfg_task = {};
+
+/* The PID of task (a struct task_struct *) in its own PID namespace: its
+ * struct pid's number at the pid's own level. 0 when unreadable. */
+static __always_inline __u32 loupe_task_vpid(const void *task)
+{
+	const char *pid = NULL;
+	__u32 level = 0;
+	int nr = 0;
+
+	if (bpf_probe_read_kernel(&pid, sizeof(pid), (const char *)task +
+				  cfg_task.task_thread_pid) || !pid ||
+	    bpf_probe_read_kernel(&level, sizeof(level), pid + cfg_task.pid_level) ||
+	    level > 32 ||
+	    bpf_probe_read_kernel(&nr, sizeof(nr), pid + cfg_task.pid_numbers +
+				  level * cfg_task.upid_size + cfg_task.upid_nr))
+		return 0;
+	return (__u32)nr;
+}
+
+/* The current process's PID in its PID namespace and its mount namespace. */
+static __always_inline void loupe_task_ns(__u32 *vpid, __u64 *mntns)
+{
+	const char *task = (const char *)bpf_get_current_task(), *leader = NULL;
+	const char *nsproxy = NULL, *mnt = NULL;
+	__u32 inum = 0;
+
+	*vpid = 0;
+	*mntns = 0;
+	if (!cfg_task.on)
+		return;
+	if (!bpf_probe_read_kernel(&leader, sizeof(leader), task + cfg_task.task_group_leader) &&
+	    leader)
+		*vpid = loupe_task_vpid(leader);
+	if (!bpf_probe_read_kernel(&nsproxy, sizeof(nsproxy), task + cfg_task.task_nsproxy) &&
+	    nsproxy &&
+	    !bpf_probe_read_kernel(&mnt, sizeof(mnt), nsproxy + cfg_task.nsproxy_mnt_ns) && mnt &&
+	    !bpf_probe_read_kernel(&inum, sizeof(inum), mnt + cfg_task.mnt_ns_inum))
+		*mntns = inum;
+}
+
 /* The standard header of an event of the current task, stamped now. */
 static __always_inline void loupe_event_hdr(struct loupe_event_hdr *h)
 {
@@ -84,8 +127,8 @@ static __always_inline void loupe_event_hdr(struct loupe_event_hdr *h)
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
 	h->uid = (__u32)bpf_get_current_uid_gid();
-	h->pad = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	loupe_task_ns(&h->vpid, &h->mntns);
 }
 
 /*

@@ -43,20 +43,42 @@ struct loupe_stats {
 };
 
 /* The header every per-event record starts with (bpf/events.bpf.h fills
- * it; common/event.h prints it: TIME, TIME(s), UID, PID, TID, COMM and the
- * JSON keys time, uid, pid, tid, comm, cgroup_id). */
+ * it; common/event.h prints it: TIME, TIME(s), UID, PID, TID, COMM,
+ * CONTAINER and the JSON keys time, uid, pid, tid, comm, cgroup_id, and
+ * with -C vpid, mntns). */
 struct loupe_event_hdr {
 	__u64 ts_ns;      /* bpf_ktime_get_ns() */
 	__u64 cgroup_id;  /* the task's cgroup v2 id (bpf_get_current_cgroup_id) */
 	__u32 pid;        /* tgid */
 	__u32 tid;
 	__u32 uid;
-	__u32 pad;
+	__u32 vpid;       /* -C: the process's PID in its own PID namespace */
 	char comm[LOUPE_COMM_LEN];
+	__u64 mntns;      /* -C: its mount namespace's inode number */
+};
+
+/* Offsets into kernel structs, from the kernel's BTF by user space (only
+ * with -C), so that objects read namespaces without CO-RE relocations,
+ * which would make libbpf load the kernel's BTF on every run. In each
+ * per-event object's .rodata as cfg_task (bpf/events.bpf.h). */
+struct loupe_task_offsets {
+	__u32 on;                 /* fill vpid and mntns */
+	__u32 task_group_leader;  /* task_struct.group_leader */
+	__u32 task_thread_pid;    /* task_struct.thread_pid */
+	__u32 task_nsproxy;       /* task_struct.nsproxy */
+	__u32 task_real_parent;   /* task_struct.real_parent */
+	__u32 nsproxy_mnt_ns;     /* nsproxy.mnt_ns */
+	__u32 mnt_ns_inum;        /* mnt_namespace.ns.inum */
+	__u32 pid_level;          /* pid.level */
+	__u32 pid_numbers;        /* pid.numbers */
+	__u32 upid_size;          /* sizeof(struct upid) */
+	__u32 upid_nr;            /* upid.nr */
+	__u32 pad;
 };
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct loupe_event_hdr) == 48, "loupe_event_hdr layout");
+_Static_assert(sizeof(struct loupe_event_hdr) == 56, "loupe_event_hdr layout");
+_Static_assert(sizeof(struct loupe_task_offsets) == 48, "loupe_task_offsets layout");
 _Static_assert(sizeof(struct loupe_filter) == 40, "loupe_filter layout");
 _Static_assert(sizeof(struct loupe_stats) == 40, "loupe_stats layout");
 #endif

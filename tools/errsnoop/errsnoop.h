@@ -56,7 +56,7 @@ struct errsnoop_cfg {
 };
 
 #ifndef __bpf__
-_Static_assert(ERRSNOOP_HDR_SIZE == 80, "errsnoop_event layout");
+_Static_assert(ERRSNOOP_HDR_SIZE == 88, "errsnoop_event layout");
 _Static_assert(sizeof(struct errsnoop_count_key) == 32, "errsnoop_count_key layout");
 _Static_assert(sizeof(struct errsnoop_cfg) == 1024 + 1024 + 16 + 8 + 4 + 4,
 	       "errsnoop_cfg layout");

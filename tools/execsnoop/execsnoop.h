@@ -57,7 +57,7 @@ struct execsnoop_cfg {
 };
 
 #ifndef __bpf__
-_Static_assert(EXECSNOOP_HDR_SIZE == 256, "execsnoop_event layout");
+_Static_assert(EXECSNOOP_HDR_SIZE == 264, "execsnoop_event layout");
 _Static_assert(sizeof(struct execsnoop_cfg) == 8, "execsnoop_cfg layout");
 #endif
 

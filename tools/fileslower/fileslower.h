@@ -59,7 +59,7 @@ struct fileslower_cfg {
 };
 
 #ifndef __bpf__
-_Static_assert(FILESLOWER_HDR_SIZE == 88, "fileslower_event layout");
+_Static_assert(FILESLOWER_HDR_SIZE == 96, "fileslower_event layout");
 _Static_assert(sizeof(struct fileslower_hist_key) == 96, "fileslower_hist_key layout");
 _Static_assert(sizeof(struct fileslower_cfg) == 28, "fileslower_cfg layout");
 #endif

@@ -25,7 +25,7 @@ struct opensnoop_event {
 	__u8 pad[3];
 	char path[OPENSNOOP_PATH_MAX];
 };
-#define OPENSNOOP_HDR_SIZE 72
+#define OPENSNOOP_HDR_SIZE 80
 
 #define OPENSNOOP_MAX_PREFIXES 8   /* --path given this many times at most */
 #define OPENSNOOP_PREFIX_MAX 256   /* a --path prefix has fewer bytes than this */

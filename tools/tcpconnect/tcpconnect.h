@@ -57,7 +57,7 @@ struct tcpconnect_cfg {
 };
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct tcpconnect_event) == 48 + 56, "tcpconnect_event layout");
+_Static_assert(sizeof(struct tcpconnect_event) == 56 + 56, "tcpconnect_event layout");
 _Static_assert(sizeof(struct tcpconnect_count_key) == 48, "tcpconnect_count_key layout");
 _Static_assert(sizeof(struct tcpconnect_cfg) == 2 * TCP_MAX_PORTS + 8, "tcpconnect_cfg");
 #endif

@@ -165,7 +165,9 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 # ---- tests ---------------------------------------------------------------
-UNIT_SRC := $(wildcard tests/unit/*.c)
+# tests/helpers: checks shared by the unit tests and the fuzzers
+TEST_HELPERS := $(wildcard tests/helpers/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c) $(TEST_HELPERS)
 $(BUILD)/tests/unit: $(UNIT_SRC) $(LIBCOMMON) | $(BUILD)/tests
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(UNIT_SRC) $(LIBCOMMON) $(LIBBPF_LIBS) -o $@

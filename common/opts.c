@@ -229,7 +229,7 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 	struct option longs[O__NR + 64];
 	unsigned char seen[O__NR + 64] = { 0 };
 	char shorts[160] = "+:hV"; /* + : stop at the first non-option */
-	char e1[300], e2[300];
+	char e1[300], e2[512]; /* e2: the positional parser's message */
 	const struct tool_opt *to;
 	int nl = 0, i, c, ntool = 0, at;
 

@@ -134,6 +134,23 @@ TEST(opts_messages_name_the_argument)
 	CHECK_STR(err, "option --pi needs a value");
 }
 
+/* The positional parser's message for the longest escaped argument is not
+ * cut (found by tests/fuzz/fuzz_opts). */
+TEST(opts_positional_message_whole)
+{
+	struct loupe_opts o;
+	char err[512], arg[71], want[400] = "invalid interval '";
+	int i;
+
+	memset(arg, 0xff, 70);
+	arg[70] = 0;
+	for (i = 0; i < 64; i++)
+		strcat(want, "\\xff");
+	strcat(want, "...': a number of seconds, or a duration of at least 100ms");
+	CHECK_EQ(P(arg), -EINVAL);
+	CHECK_STR(err, want);
+}
+
 TEST(opts_id_limit)
 {
 	static char list[1100 * 5];

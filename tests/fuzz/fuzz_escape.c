@@ -19,7 +19,9 @@
  * - a row: the input split at NUL bytes into comm, path and argv items;
  *   in JSON one line that parses, with each value decoding to its input;
  *   in text a header and a row, both safe, and the argv cell (with quote)
- *   read back as a shell would gives the items.
+ *   read back as a shell would gives the items;
+ * - the same strings through the JSON record writer (jw_strn, as count
+ *   records write keys): one line that parses, each value decoding back.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -328,6 +330,39 @@ static void check_text_row(const struct pieces *pc, bool cut)
 	check_text_args(pc);
 }
 
+/* A record of the JSON writer: {"type":"count","keys":["comm",...]} */
+static void check_jw(const struct pieces *pc)
+{
+	char *buf = NULL;
+	const char *p;
+	size_t len, i;
+	FILE *f = open_memstream(&buf, &len);
+	struct jw w;
+
+	REQUIRE(f != NULL);
+	jw_begin(&w, f, "count");
+	jw_key(&w, "keys");
+	jw_arr_begin(&w);
+	for (i = 0; i < pc->n; i++)
+		jw_strn(&w, pc->s[i], pc->len[i]);
+	jw_arr_end(&w);
+	jw_kv_u64(&w, "n", pc->n);
+	jw_end(&w);
+	REQUIRE(!fclose(f));
+	REQUIRE(strlen(buf) == len);
+	REQUIRE(json_lines_ok(buf));
+	p = buf;
+	expect(&p, "{\"type\":\"count\",\"keys\":[");
+	for (i = 0; i < pc->n; i++) {
+		if (i)
+			expect(&p, ",");
+		expect_string(&p, pc->s[i], pc->len[i]);
+	}
+	expect(&p, "],\"n\":");
+	REQUIRE(strtoul(p, NULL, 10) == pc->n);
+	free(buf);
+}
+
 static void check_rows(const char *in, size_t n)
 {
 	struct pieces pc = { .n = 0 };
@@ -350,6 +385,7 @@ static void check_rows(const char *in, size_t n)
 	}
 	check_json_row(&pc, n & 1);
 	check_text_row(&pc, n & 1);
+	check_jw(&pc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

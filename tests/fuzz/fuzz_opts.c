@@ -1,8 +1,9 @@
 /*
  * libFuzzer target: the parse core, opts_parse(), with a tool that has every
  * shared option, tool options of each kind (flags, a string, numbers, a
- * duration, a repeatable one) and interval_positional. The input is argv:
- * arguments separated by NUL bytes, at most MAX_ARGS of them.
+ * duration, a repeatable one) and interval_positional, and with a small
+ * tool (OPTS_ALL, nothing else, no positional arguments). The input is
+ * argv: arguments separated by NUL bytes, at most MAX_ARGS of them.
  *
  * Checked after each call:
  * - the result is 0, OPTS_HELP, OPTS_VERSION or -EINVAL, and argv is left
@@ -17,7 +18,8 @@
  *   inside argv, interval 0 or >= LOUPE_MIN_INTERVAL_NS, a count only with
  *   an interval, --top <= 2^32-1, buffer size a power of two in 64K..1G,
  *   --exec's command inside argv and never with -p...), and the tool's own
- *   destinations likewise;
+ *   destinations likewise; options the tool does not have set nothing;
+ * - OPTS_HELP: the help text is printable;
  * - determinism: parsing the same argv again, after a parse that leaves
  *   getopt inside a cluster of short options, gives the same result, the
  *   same message and the same values.
@@ -108,6 +110,14 @@ static const struct loupe_tool tool = {
 	.positional = positional,
 };
 
+static const struct loupe_tool small = {
+	.name = "small",
+	.summary = "only the options every tool has",
+	.usage = "[OPTIONS]",
+	.shared = OPTS_ALL,
+	.examples = "  small -p 1\n",
+};
+
 static char **cur_argv;
 static int cur_argc;
 
@@ -160,10 +170,23 @@ static void check_str(const char *s, int argc, char **argv)
 	REQUIRE(in_argv(s, argc, argv));
 }
 
-static void check_ok(const struct loupe_opts *o, int argc, char **argv, size_t bytes)
+static void check_ok(const struct loupe_tool *t, const struct loupe_opts *o, int argc,
+		     char **argv, size_t bytes)
 {
 	uint64_t b = o->buffer_size;
 	size_t i;
+
+	if (t == &small) {
+		/* what the small tool does not have stays unset */
+		REQUIRE(!o->ntids && !o->uid_set && !o->exec_argv && !o->failed);
+		REQUIRE(!o->elapsed && !o->print_uid && !o->extended && !o->full_path);
+		REQUIRE(!o->interval_ns && !o->interval_count && !o->count && !o->by);
+		REQUIRE(!o->top && !o->max_events && !o->buffer_size);
+		REQUIRE(!o->buffer_size_given && !o->heatmap && !o->svg && !o->milliseconds);
+		REQUIRE(!ts.alpha && !ts.beta && !ts.word && !ts.nreps);
+		REQUIRE(!ts.positional_calls);
+		b = 2ULL << 20; /* the checks below */
+	}
 
 	check_ids(o->pids, o->npids);
 	check_ids(o->tids, o->ntids);
@@ -214,8 +237,25 @@ static void check_err(const char *err, int argc, char **argv)
 		REQUIRE(!memchr(err, '=', (size_t)(strstr(err, " needs a value") - err)));
 }
 
+/* The help text: printable lines. */
+static void check_help(const struct loupe_tool *t)
+{
+	char *buf = NULL, *p, *nl;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	REQUIRE(f != NULL);
+	opts_help(t, f);
+	REQUIRE(!fclose(f));
+	REQUIRE(len > 0 && buf[len - 1] == '\n');
+	for (p = buf; (nl = strchr(p, '\n')); p = nl + 1)
+		REQUIRE(text_is_safe(p, (size_t)(nl - p)));
+	free(buf);
+}
+
 /* One parse, checked. */
-static int parse(int argc, char **argv, struct loupe_opts *o, char *err, size_t bytes)
+static int parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_opts *o,
+		 char *err, size_t bytes)
 {
 	char **copy = malloc(sizeof(*copy) * (size_t)(argc + 1));
 	int r, i;
@@ -223,7 +263,7 @@ static int parse(int argc, char **argv, struct loupe_opts *o, char *err, size_t 
 	memcpy(copy, argv, sizeof(*copy) * (size_t)(argc + 1));
 	memset(&ts, 0, sizeof(ts));
 	memset(err, 0x55, ERRLEN + GUARD);
-	r = opts_parse(&tool, argc, argv, o, err, ERRLEN);
+	r = opts_parse(t, argc, argv, o, err, ERRLEN);
 	REQUIRE(r == 0 || r == OPTS_HELP || r == OPTS_VERSION || r == -EINVAL);
 	for (i = 0; i <= argc; i++)
 		REQUIRE(argv[i] == copy[i]); /* not permuted */
@@ -231,7 +271,9 @@ static int parse(int argc, char **argv, struct loupe_opts *o, char *err, size_t 
 	if (r == -EINVAL)
 		check_err(err, argc, argv);
 	else if (r == 0)
-		check_ok(o, argc, argv, bytes);
+		check_ok(t, o, argc, argv, bytes);
+	else if (r == OPTS_HELP)
+		check_help(t);
 	return r;
 }
 
@@ -262,12 +304,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cur_argc = argc;
 	fuzz_context = print_argv;
 
-	r1 = parse(argc, argv, &o1, err1, size);
+	parse(&small, argc, argv, &o1, err1, size);
+	r1 = parse(&tool, argc, argv, &o1, err1, size);
 	memcpy(&ts1, &ts, sizeof(ts));
 
 	/* again, after a parse that stops inside "-vvZv" */
 	REQUIRE(opts_parse(&tool, 2, poison, &o2, err2, ERRLEN) == -EINVAL);
-	r2 = parse(argc, argv, &o2, err2, size);
+	r2 = parse(&tool, argc, argv, &o2, err2, size);
 	REQUIRE(r2 == r1);
 	if (r1 == -EINVAL)
 		REQUIRE(!strcmp(err1, err2));

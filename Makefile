@@ -7,6 +7,9 @@
 #   make SANITIZE=1 user space built with ASan+UBSan (into build-asan/)
 #   make STATIC=1   every tool linked statically (into build-static/): one
 #                   file to copy to another host of the same architecture
+#   make fuzz       libFuzzer targets of the parsers and escapers (into
+#                   build-fuzz/; clang with ASan+UBSan)
+#   make fuzz-run   each of them FUZZ_SECONDS (30) on a copy of its corpus
 #   make install    PREFIX=/usr/local DESTDIR= (tools into sbin, man pages);
 #                   with STATIC=1 the static tools
 #
@@ -26,6 +29,7 @@ endif
 ifeq ($(SANITIZE)$(STATIC),11)
 $(error SANITIZE=1 and STATIC=1 exclude each other (ASan cannot link statically))
 endif
+FUZZ_BUILD := build-fuzz
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
@@ -53,7 +57,7 @@ endif
 # ---- dependencies --------------------------------------------------------
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
 DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 strace libbpf-tools bpftrace \
-	     systemtap-sdt-dev nftables
+	     systemtap-sdt-dev nftables libclang-rt-14-dev
 MISSING   := $(strip $(foreach t,$(CLANG) $(BPFTOOL) $(PKG_CONFIG),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
 ifeq ($(MISSING),)
 MISSING   := $(if $(shell $(PKG_CONFIG) --exists libbpf libelf zlib 2>/dev/null && echo ok),,libbpf-dev/libelf-dev/zlib1g-dev)
@@ -113,8 +117,10 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 endif
 
 # errno and syscall tables from the system headers (+ common/names_extra.h)
-$(BUILD)/common/names_gen.c: scripts/gen-names.sh common/names_extra.h | $(BUILD)/common
+$(BUILD)/common/names_gen.c $(FUZZ_BUILD)/common/names_gen.c: scripts/gen-names.sh \
+		common/names_extra.h
 	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)CC="$(CC)" sh scripts/gen-names.sh > $@.tmp && mv $@.tmp $@
 
 # ---- user space ---------------------------------------------------------------
@@ -165,7 +171,9 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 # ---- tests ---------------------------------------------------------------
-UNIT_SRC := $(wildcard tests/unit/*.c)
+# tests/helpers: checks shared by the unit tests and the fuzzers
+TEST_HELPERS := $(wildcard tests/helpers/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c) $(TEST_HELPERS)
 $(BUILD)/tests/unit: $(UNIT_SRC) $(LIBCOMMON) | $(BUILD)/tests
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(UNIT_SRC) $(LIBCOMMON) $(LIBBPF_LIBS) -o $@
@@ -195,6 +203,43 @@ $(BUILD)/tests/attach_test: tests/attach_test.c $(BUILD)/tests/bpf/attach_test.s
 
 tests: all $(BUILD)/tests/unit $(WORKLOADS) $(BUILD)/tests/attach_test
 
+# ---- fuzzing ---------------------------------------------------------------
+# build-fuzz/fuzz_<t> from tests/fuzz/fuzz_<t>.c: libFuzzer with ASan and
+# UBSan. common/ is compiled again, with clang and the fuzzer's coverage
+# instrumentation (build/libcommon.a is gcc's and has none); build/ and
+# build-asan/ are left alone. fuzz-run runs each target FUZZ_SECONDS on a
+# copy of tests/fuzz/corpus/<t> (the checked-in corpus does not grow).
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Icommon \
+		-I$(FUZZ_BUILD) $(LIBBPF_CFLAGS) -DLOUPE_VERSION='"$(VERSION)"' -MMD -MP
+FUZZ_COMMON  := $(patsubst common/%.c,$(FUZZ_BUILD)/common/%.o,$(COMMON_SRC)) \
+		$(FUZZ_BUILD)/common/names_gen.o
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/common/%.o: common/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/common/names_gen.o: $(FUZZ_BUILD)/common/names_gen.c
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/libcommon.a: $(FUZZ_COMMON)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(TEST_HELPERS) $(FUZZ_BUILD)/libcommon.a
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(TEST_HELPERS) \
+		$(FUZZ_BUILD)/libcommon.a $(LIBBPF_LIBS) -o $@
+
+fuzz: check-deps $(FUZZ_BINS)
+
+fuzz-run: fuzz
+	$(Q)tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
 check:
 	$(Q)tests/run
 
@@ -213,8 +258,8 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS)))
 
 clean:
-	rm -rf build build-asan build-static
+	rm -rf build build-asan build-static $(FUZZ_BUILD)
 
-.PHONY: all deps check-deps check tests bench install uninstall clean
+.PHONY: all deps check-deps check tests fuzz fuzz-run bench install uninstall clean
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

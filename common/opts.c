@@ -246,19 +246,13 @@ static int errf(char *err, size_t len, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* The long option argv[i] names ("--json=1" -> "json"), for messages. */
-static bool takes_no_value(const struct option *longs, const char *arg)
+/* The long option getopt_long found for an error, by its value. */
+static const char *long_name(const struct option *longs, int val)
 {
-	const char *eq = strchr(arg, '=');
-	const struct option *l;
-
-	if (strncmp(arg, "--", 2) || !eq)
-		return false;
-	for (l = longs; l->name; l++)
-		if (strlen(l->name) == (size_t)(eq - arg - 2) &&
-		    !strncmp(l->name, arg + 2, (size_t)(eq - arg - 2)))
-			return l->has_arg == no_argument;
-	return false;
+	for (; longs->name; longs++)
+		if (longs->val == val)
+			return longs->name;
+	return "?";
 }
 
 int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_opts *o,
@@ -267,9 +261,9 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 	struct option longs[O__NR + 64];
 	unsigned char seen[O__NR + 64] = { 0 };
 	char shorts[160] = "+:hV"; /* + : stop at the first non-option */
-	char e1[300], e2[300];
+	char e1[300], e2[512]; /* e2: the positional parser's message */
 	const struct tool_opt *to;
-	int nl = 0, i, c, ntool = 0;
+	int nl = 0, i, c, ntool = 0, at;
 
 	memset(o, 0, sizeof(*o));
 	*err = 0;
@@ -313,7 +307,7 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 
 	opterr = 0;
 	optind = 0; /* glibc: start over (the fuzzer parses many times) */
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+	for (at = 1; (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1; at = optind) {
 		int id = -1, r;
 		const char *name;
 		bool repeat, flag;
@@ -323,12 +317,14 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 		if (c == 'V')
 			return OPTS_VERSION;
 		if (c == '?' || c == ':') {
-			const char *arg = argv[optind - 1];
+			/* getopt_long has moved past the argument at fault,
+			 * unless it stopped inside a cluster ("-x" + "Z") */
+			const char *arg = argv[optind > at ? optind - 1 : optind];
 
-			if (takes_no_value(longs, arg))
-				return errf(err, errlen, "option %.*s takes no value",
-					    (int)(strchr(arg, '=') - arg),
-					    opts_esc(arg, e1, sizeof(e1)));
+			/* a long option found, and given a value ("--js=1") */
+			if (c == '?' && optopt && !strncmp(arg, "--", 2))
+				return errf(err, errlen, "option --%s takes no value",
+					    long_name(longs, optopt));
 			if (optopt >= 0x100 || (c == ':' && !optopt))
 				return errf(err, errlen, "option %s needs a value",
 					    opts_esc(arg, e1, sizeof(e1)));

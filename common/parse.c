@@ -1,61 +1,79 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "parse.h"
 
-int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+/* The digits s[0..len) (any number of them, leading zeros too): -EINVAL
+ * unless all are digits, then -ERANGE when the value needs more than 64
+ * bits; a string that is not a number is -EINVAL however long. */
+static int parse_digits(const char *s, size_t len, uint64_t *out)
 {
 	uint64_t v = 0;
+	bool big = false;
+	size_t i;
 
-	if (!s || !*s)
+	if (!len)
 		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
+	for (i = 0; i < len; i++) {
+		uint64_t d = (uint64_t)(s[i] - '0');
+
+		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
-		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
+		if (big || v > (UINT64_MAX - d) / 10)
+			big = true;
+		else
+			v = v * 10 + d;
 	}
+	if (big)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	int err;
+
+	if (!s)
+		return -EINVAL;
+	if ((err = parse_digits(s, strlen(s), &v)))
+		return err;
 	if (v < min || v > max)
 		return -ERANGE;
 	*out = v;
 	return 0;
 }
 
-/* "12.5" -> 12 and 5000... scaled to unit; digits only, one dot. */
+/* "12.5" -> 12 and 5000... scaled to unit; digits only, one dot, the
+ * fraction to 1e-9 of the unit. */
 static int parse_scaled(const char *s, size_t len, uint64_t unit, uint64_t *out)
 {
-	uint64_t whole = 0, frac = 0, div = 1;
-	int dot = 0, digits = 0;
-	size_t i;
+	const char *dot = memchr(s, '.', len), *p;
+	uint64_t whole, frac = 0, div = 1, part;
+	int err;
 
-	if (len == 0)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '.') {
-			if (dot++)
-				return -EINVAL;
-			continue;
-		}
-		if (c < '0' || c > '9')
+	if (dot) {
+		if (dot + 1 == s + len)
 			return -EINVAL;
-		digits++;
-		if (!dot) {
-			if (whole > (UINT64_MAX - 9) / 10)
-				return -ERANGE;
-			whole = whole * 10 + (uint64_t)(c - '0');
-		} else if (div < 1000000000ULL) {
-			frac = frac * 10 + (uint64_t)(c - '0');
-			div *= 10;
+		for (p = dot + 1; p < s + len; p++) {
+			if (*p < '0' || *p > '9')
+				return -EINVAL;
+			if (div < 1000000000ULL) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				div *= 10;
+			}
 		}
 	}
-	if (!digits || s[len - 1] == '.' || s[0] == '.')
-		return -EINVAL;
-	if (whole > UINT64_MAX / unit)
+	if ((err = parse_digits(s, dot ? (size_t)(dot - s) : len, &whole)))
+		return err;
+	/* frac * unit / div, which can need more than 64 bits: with
+	 * unit = q * div + r, it is frac * q + frac * r / div (frac < div) */
+	part = frac * (unit / div) + frac * (unit % div) / div;
+	if (whole > (UINT64_MAX - part) / unit)
 		return -ERANGE;
-	*out = whole * unit + frac * unit / div;
+	*out = whole * unit + part;
 	return 0;
 }
 
@@ -96,22 +114,20 @@ int parse_size(const char *s, uint64_t *bytes)
 {
 	uint64_t v, mul = 1;
 	size_t len;
-	char buf[32];
 	int err;
 
-	if (!s || !*s || (len = strlen(s)) >= sizeof(buf))
+	if (!s || !*s)
 		return -EINVAL;
-	memcpy(buf, s, len + 1);
-	switch (buf[len - 1]) {
+	len = strlen(s);
+	switch (s[len - 1]) {
 	case 'k': case 'K': mul = 1ULL << 10; break;
 	case 'm': case 'M': mul = 1ULL << 20; break;
 	case 'g': case 'G': mul = 1ULL << 30; break;
 	}
-	if (mul != 1)
-		buf[--len] = 0;
-	err = parse_u64(buf, 1, UINT64_MAX / mul, &v);
-	if (err)
+	if ((err = parse_digits(s, mul != 1 ? len - 1 : len, &v)))
 		return err;
+	if (v < 1 || v > UINT64_MAX / mul)
+		return -ERANGE;
 	*bytes = v * mul;
 	return 0;
 }
@@ -139,21 +155,15 @@ int parse_list(const char *s, parse_item_fn item, void *ctx)
 
 int parse_u64_item(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
 {
-	char buf[24];
-	size_t i, skip = 0;
+	uint64_t v;
+	int err = parse_digits(s, len, &v);
 
-	if (!len)
-		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-	while (skip + 1 < len && s[skip] == '0')
-		skip++; /* leading zeros say nothing about the size */
-	if (len - skip > 20)
+	if (err)
+		return err;
+	if (v < min || v > max)
 		return -ERANGE;
-	memcpy(buf, s + skip, len - skip);
-	buf[len - skip] = 0;
-	return parse_u64(buf, min, max, out);
+	*out = v;
+	return 0;
 }
 
 struct ids_ctx {

@@ -1,6 +1,8 @@
 /*
  * Strict parsers for option values. Each consumes the whole string, checks
- * the range and returns 0 or -EINVAL / -ERANGE / -E2BIG; none prints.
+ * the range and returns 0 or -EINVAL (not of the form, whatever its
+ * length) / -ERANGE (of the form, but the value is out of range, also when
+ * it needs more than 64 bits) / -E2BIG; none prints.
  */
 #ifndef LOUPE_PARSE_H
 #define LOUPE_PARSE_H
@@ -11,7 +13,8 @@
 /* Decimal integer in [min, max]; no sign, no spaces, no suffix. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Duration in ns: "10" (seconds), "10s", "500ms", "250us", "2m", "1h",
- * "1.5s". Must be > 0. */
+ * "1.5s" (a fraction to 1e-9 of its unit; further digits are ignored).
+ * Must be > 0 and fit in 64 bits. */
 int parse_duration(const char *s, uint64_t *ns);
 /* Size in bytes: "65536", "256K", "8M", "1G" (powers of 1024). */
 int parse_size(const char *s, uint64_t *bytes);

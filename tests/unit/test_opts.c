@@ -110,6 +110,47 @@ TEST(opts_rejections_have_reasons)
 		  "(seconds), 10s, 500ms, 2m, 1h");
 }
 
+/* An unknown byte inside a cluster of short options ("-x" + "é"): the
+ * message names that argument, not argv[0] (found by tests/fuzz/fuzz_opts);
+ * an abbreviated flag given a value takes no value, as the full name does. */
+TEST(opts_messages_name_the_argument)
+{
+	struct loupe_opts o;
+	char err[512];
+
+	CHECK_EQ(P("-x\xc3\xa9"), -EINVAL);
+	CHECK_STR(err, "unknown option -x\xc3\xa9");
+	CHECK_EQ(P("-\x1bx"), -EINVAL);
+	CHECK_STR(err, "unknown option -\\x1bx");
+	CHECK_EQ(P("-v", "-v\x01"), -EINVAL);
+	CHECK_STR(err, "unknown option -v\\x01");
+	CHECK_EQ(P("--js=1"), -EINVAL);
+	CHECK_STR(err, "option --json takes no value");
+	CHECK_EQ(P("--help=1"), -EINVAL);
+	CHECK_STR(err, "option --help takes no value");
+	CHECK_EQ(P("--he=1"), -EINVAL);
+	CHECK_STR(err, "option --help takes no value");
+	CHECK_EQ(P("--pi"), -EINVAL);
+	CHECK_STR(err, "option --pi needs a value");
+}
+
+/* The positional parser's message for the longest escaped argument is not
+ * cut (found by tests/fuzz/fuzz_opts). */
+TEST(opts_positional_message_whole)
+{
+	struct loupe_opts o;
+	char err[512], arg[71], want[400] = "invalid interval '";
+	int i;
+
+	memset(arg, 0xff, 70);
+	arg[70] = 0;
+	for (i = 0; i < 64; i++)
+		strcat(want, "\\xff");
+	strcat(want, "...': a number of seconds, or a duration of at least 100ms");
+	CHECK_EQ(P(arg), -EINVAL);
+	CHECK_STR(err, want);
+}
+
 TEST(opts_id_limit)
 {
 	static char list[1100 * 5];

@@ -120,3 +120,38 @@ TEST(errno_and_syscall_names)
 	CHECK_EQ(syscall_parse("openat"), 257);
 	CHECK_EQ(syscall_parse("nosuchcall"), -EINVAL);
 }
+
+/* Found by tests/fuzz/fuzz_parse against its reference: overflow checks
+ * that refused values which fit, a fraction times the unit that wrapped,
+ * length limits that refused numbers with leading zeros, and -ERANGE for
+ * strings that are not numbers at all. */
+TEST(parse_fuzz_findings)
+{
+	uint32_t ids[4];
+	uint64_t v;
+	size_t n = 0;
+
+	CHECK_EQ(parse_u64("99999999999999999999x", 0, UINT64_MAX, &v), -EINVAL);
+	CHECK_EQ(parse_duration("18446744073709551615ns", &v), 0);
+	CHECK(v == UINT64_MAX);
+	CHECK_EQ(parse_duration("18446744073709551616ns", &v), -ERANGE);
+	CHECK_EQ(parse_duration("18446744073.709551615s", &v), 0);
+	CHECK(v == 18446744073709551615ULL);
+	CHECK_EQ(parse_duration("18446744073.9s", &v), -ERANGE);
+	CHECK_EQ(parse_duration("0.999999999h", &v), 0);
+	CHECK(v == 3599999996400ULL);
+	CHECK_EQ(parse_duration("1.123456789m", &v), 0);
+	CHECK(v == 67407407340ULL);
+	CHECK_EQ(parse_duration("1.5m", &v), 0);
+	CHECK(v == 90000000000ULL);
+	CHECK_EQ(parse_duration("99999999999999999999x", &v), -EINVAL);
+	CHECK_EQ(parse_duration("99999999999999999999.x", &v), -EINVAL);
+	CHECK_EQ(parse_size("000000000000000000000000000000001K", &v), 0);
+	CHECK(v == 1024);
+	CHECK_EQ(parse_size("000000000000000000000000000000000x", &v), -EINVAL);
+	CHECK_EQ(parse_id_list("0000000000000001", ids, 4, &n), 0);
+	CHECK_EQ(n, 1); CHECK_EQ(ids[0], 1);
+	CHECK_EQ(parse_id_list("abcdefghijklmnopq", ids, 4, &n), -EINVAL);
+	CHECK_EQ(parse_id_list("99999999999999999999", ids, 4, &n), -ERANGE);
+	CHECK_EQ(n, 1);
+}

@@ -72,7 +72,7 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Icommon -I$(BUILD) \
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Icommon -I$(BUILD) -I$(BUILD)/bpf \
 	      $(LIBBPF_CFLAGS) -DLOUPE_VERSION='"$(VERSION)"' -MMD -MP
 ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -131,6 +131,22 @@ $(BUILD)/common/%.o: common/%.c | $(BUILD)/common
 $(BUILD)/common/names_gen.o: $(BUILD)/common/names_gen.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# BPF objects of common/ itself (bpf/*.bpf.c: the cgroup_mkdir watcher):
+# their skeletons are built before any common/ object
+COMMON_BPF_SRC := $(wildcard bpf/*.bpf.c)
+COMMON_SKELS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(COMMON_BPF_SRC))
+$(COMMON_OBJ): | $(COMMON_SKELS)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp.o && \
+		$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$(notdir $*))_bpf > $@.tmp && mv $@.tmp $@
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	$(call msg,AR,$@)
@@ -212,11 +228,13 @@ tests: all $(BUILD)/tests/unit $(WORKLOADS) $(BUILD)/tests/attach_test
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Icommon \
-		-I$(FUZZ_BUILD) $(LIBBPF_CFLAGS) -DLOUPE_VERSION='"$(VERSION)"' -MMD -MP
+		-I$(FUZZ_BUILD) -I$(BUILD)/bpf $(LIBBPF_CFLAGS) -DLOUPE_VERSION='"$(VERSION)"' \
+		-MMD -MP
 FUZZ_COMMON  := $(patsubst common/%.c,$(FUZZ_BUILD)/common/%.o,$(COMMON_SRC)) \
 		$(FUZZ_BUILD)/common/names_gen.o
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
+$(FUZZ_COMMON): | $(COMMON_SKELS)
 $(FUZZ_BUILD)/common/%.o: common/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

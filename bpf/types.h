@@ -76,7 +76,18 @@ struct loupe_task_offsets {
 	__u32 pad;
 };
 
+/* The cgroup_mkdir watcher's offsets (bpf/cgwatch.bpf.c), the same way. */
+struct loupe_cgroup_offsets {
+	__u32 cgroup_kn;          /* cgroup.kn */
+	__u32 cgroup_root;        /* cgroup.root */
+	__u32 kn_id;              /* kernfs_node.id: the cgroup v2 id */
+	__u32 root_hierarchy_id;  /* cgroup_root.hierarchy_id: 0 for cgroup v2 */
+};
+
+#define LOUPE_CGROUP_PATH 512 /* a cgroup's path, NUL included */
+
 #ifndef __bpf__
+_Static_assert(sizeof(struct loupe_cgroup_offsets) == 16, "loupe_cgroup_offsets layout");
 _Static_assert(sizeof(struct loupe_event_hdr) == 56, "loupe_event_hdr layout");
 _Static_assert(sizeof(struct loupe_task_offsets) == 48, "loupe_task_offsets layout");
 _Static_assert(sizeof(struct loupe_filter) == 40, "loupe_filter layout");

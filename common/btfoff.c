@@ -104,3 +104,19 @@ int btf_task_offsets(struct loupe_task_offsets *t)
 	t->on = 1;
 	return 0;
 }
+
+int btf_cgroup_offsets(struct loupe_cgroup_offsets *c)
+{
+	const struct btf *btf = loupe_vmlinux_btf();
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	if (!btf)
+		return -ENOENT;
+	if ((err = btf_offset(btf, "cgroup", "kn", &c->cgroup_kn)) ||
+	    (err = btf_offset(btf, "cgroup", "root", &c->cgroup_root)) ||
+	    (err = btf_offset(btf, "kernfs_node", "id", &c->kn_id)) ||
+	    (err = btf_offset(btf, "cgroup_root", "hierarchy_id", &c->root_hierarchy_id)))
+		return err;
+	return 0;
+}

@@ -24,5 +24,7 @@ int btf_struct_size(const struct btf *btf, const char *type, uint32_t *size);
 /* struct loupe_task_offsets from the kernel's BTF (on = 1). -ENOENT when
  * the kernel has no BTF or lacks a field. */
 int btf_task_offsets(struct loupe_task_offsets *t);
+/* struct loupe_cgroup_offsets, likewise. */
+int btf_cgroup_offsets(struct loupe_cgroup_offsets *c);
 
 #endif

@@ -1,0 +1,545 @@
+/*
+ * common/symbols.h against files whose answers are known another way:
+ * the workload build/tests/usdt_prog measures its own functions', probe
+ * sites' and semaphores' file offsets at run time (/proc/self/maps), this
+ * process finds libc's malloc through the dynamic linker, and the
+ * malformed inputs are written here.
+ */
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "symbols.h"
+#include "unit.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* The workload: $LOUPE_BUILD/tests/usdt_prog, else next to this binary
+ * (build/tests/unit, build-asan/tests/unit). */
+static const char *workload(void)
+{
+	static char path[PATH_MAX];
+	const char *b = getenv("LOUPE_BUILD");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (b && *b) {
+		snprintf(path, sizeof(path), "%s/tests/usdt_prog", b);
+		return path;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return "build/tests/usdt_prog";
+	self[n] = 0;
+	snprintf(path, sizeof(path), "%s/usdt_prog", dirname(self));
+	return path;
+}
+
+/* What "usdt_prog offsets" printed for what, or -1 (a failed check). */
+static struct { char what[64]; long long off; } measured[16];
+static int nmeasured;
+
+static long long runtime(const char *what)
+{
+	int i;
+
+	if (!nmeasured) {
+		char cmd[PATH_MAX + 16], line[256];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "'%s' offsets", workload());
+		p = popen(cmd, "r");
+		while (p && nmeasured < 16 && fgets(line, sizeof(line), p))
+			if (sscanf(line, "%63s %llx", measured[nmeasured].what,
+				   &measured[nmeasured].off) == 2)
+				nmeasured++;
+		if (p)
+			pclose(p);
+		if (!nmeasured)
+			fprintf(stderr, "  %s offsets: no output (make tests builds it)\n", workload());
+	}
+	for (i = 0; i < nmeasured; i++)
+		if (!strcmp(measured[i].what, what))
+			return measured[i].off;
+	fprintf(stderr, "  usdt_prog measured no %s\n", what);
+	unit_failed_checks++;
+	return -1;
+}
+
+/* The file offset of a mapped address of this process (/proc/self/maps). */
+static long long self_offset(const void *addr)
+{
+	unsigned long start, end, off;
+	uintptr_t a = (uintptr_t)addr;
+	char line[4096];
+	long long found = -1;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &off) == 3 &&
+		    a >= start && a < end) {
+			found = (long long)(a - start + off);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static char tmpdir[64];
+
+static const char *mktmp(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/loupe-unit-symbols-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		unit_failed_checks++;
+	return tmpdir;
+}
+
+static void rmtmp(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd))
+		fprintf(stderr, "  could not remove %s\n", tmpdir);
+}
+
+static void *read_file(const char *path, size_t *size)
+{
+	struct stat st;
+	char *buf = NULL;
+	int fd = open(path, O_RDONLY);
+
+	*size = 0;
+	if (fd >= 0 && !fstat(fd, &st) && (buf = malloc((size_t)st.st_size + 1)) &&
+	    read(fd, buf, (size_t)st.st_size) == st.st_size)
+		*size = (size_t)st.st_size;
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+static int write_file(const char *path, const void *buf, size_t size, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	int ok = fd >= 0 && write(fd, buf, size) == (ssize_t)size;
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/* The section header named name in a 64-bit ELF image, or NULL. */
+static Elf64_Shdr *section(unsigned char *img, const char *name)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(img + eh->e_shoff);
+	const char *strs = (const char *)img + sh[eh->e_shstrndx].sh_offset;
+	int i;
+
+	for (i = 0; i < eh->e_shnum; i++)
+		if (!strcmp(strs + sh[i].sh_name, name))
+			return &sh[i];
+	return NULL;
+}
+
+/* The .symtab entry named name, or NULL. */
+static Elf64_Sym *symtab_entry(unsigned char *img, const char *name)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Shdr *sh = section(img, ".symtab"), *all = (Elf64_Shdr *)(img + eh->e_shoff);
+	Elf64_Sym *s;
+	size_t i;
+
+	if (!sh)
+		return NULL;
+	s = (Elf64_Sym *)(img + sh->sh_offset);
+	for (i = 0; i < sh->sh_size / sizeof(*s); i++)
+		if (!strcmp((char *)img + all[sh->sh_link].sh_offset + s[i].st_name, name))
+			return &s[i];
+	return NULL;
+}
+
+static bool sorted_unique(const struct sym_list *l)
+{
+	size_t i;
+
+	for (i = 1; i < l->n; i++)
+		if (strcmp(l->v[i - 1].name, l->v[i].name) >= 0)
+			return false;
+	return true;
+}
+
+static const struct sym *need(const struct sym_list *l, const char *name)
+{
+	const struct sym *s = sym_list_find(l, name);
+
+	if (!s) {
+		fprintf(stderr, "  no symbol %s\n", name);
+		unit_failed_checks++;
+	}
+	return s;
+}
+
+/* ---- function symbols ------------------------------------------------ */
+
+TEST(symbols_workload_functions)
+{
+	struct sym_list l;
+	const struct sym *s;
+
+	CHECK_EQ(sym_list_functions(workload(), &l), 0);
+	CHECK(sorted_unique(&l));
+	if ((s = need(&l, "usdt_prog_start"))) {
+		CHECK_EQ(s->offset, runtime("usdt_prog_start"));
+		CHECK(!s->ifunc);
+		CHECK(s->size > 0);
+	}
+	if ((s = need(&l, "usdt_prog_begin")))       /* an alias */
+		CHECK_EQ(s->offset, runtime("usdt_prog_start"));
+	if ((s = need(&l, "usdt_prog_work")))        /* static: .symtab only */
+		CHECK_EQ(s->offset, runtime("usdt_prog_work"));
+	if ((s = need(&l, "usdt_prog_plain")))
+		CHECK_EQ(s->offset, runtime("usdt_prog_plain"));
+	if ((s = need(&l, "usdt_prog_resolve"))) {
+		CHECK_EQ(s->offset, runtime("usdt_prog_resolve"));
+		CHECK(!s->ifunc);
+	}
+	if ((s = need(&l, "usdt_prog_pick"))) {      /* the IFUNC: its resolver */
+		CHECK_EQ(s->offset, runtime("usdt_prog_resolve"));
+		CHECK(s->ifunc);
+	}
+	need(&l, "main");
+	/* labels (STT_NOTYPE) and imports (undefined) are not functions */
+	CHECK(!sym_list_find(&l, "usdt_prog_site_start"));
+	CHECK(!sym_list_find(&l, "printf"));
+	CHECK(!sym_list_find(&l, "loupe_test_work_semaphore"));
+	sym_list_free(&l);
+	CHECK_EQ(l.n, 0);
+	CHECK(l.v == NULL);
+}
+
+TEST(symbols_unique_offsets)
+{
+	static const struct { const char *name; uint64_t off; bool ifunc; } in[] = {
+		{ "a", 0x10, false }, { "b", 0x20, false }, { "c", 0x10, true },
+		{ "d", 0x30, false }, { "e", 0x20, false },
+	};
+	struct sym_list l = { calloc(5, sizeof(struct sym)), 5 };
+	struct sym_list w;
+	size_t i, j, distinct = 0;
+	const struct sym *s;
+
+	for (i = 0; i < 5; i++)
+		l.v[i] = (struct sym){ strdup(in[i].name), in[i].off, 1, in[i].ifunc };
+	sym_list_unique_offsets(&l);
+	CHECK_EQ(l.n, 3);
+	if (l.n == 3) {
+		CHECK_STR(l.v[0].name, "a");
+		CHECK_EQ(l.v[0].offset, 0x10);
+		CHECK(l.v[0].ifunc);           /* c, its alias, was an IFUNC */
+		CHECK_STR(l.v[1].name, "b");
+		CHECK_EQ(l.v[1].offset, 0x20);
+		CHECK(!l.v[1].ifunc);
+		CHECK_STR(l.v[2].name, "d");
+	}
+	sym_list_free(&l);
+
+	/* the workload: start/begin and pick/resolve share offsets */
+	CHECK_EQ(sym_list_functions(workload(), &w), 0);
+	for (i = 0; i < w.n; i++) {
+		for (j = 0; j < i && w.v[j].offset != w.v[i].offset; j++)
+			;
+		distinct += j == i;
+	}
+	sym_list_unique_offsets(&w);
+	CHECK_EQ(w.n, distinct);
+	CHECK(sorted_unique(&w));
+	CHECK(sym_list_find(&w, "usdt_prog_begin"));
+	CHECK(!sym_list_find(&w, "usdt_prog_start"));
+	CHECK(!sym_list_find(&w, "usdt_prog_resolve"));
+	if ((s = need(&w, "usdt_prog_pick")))
+		CHECK(s->ifunc);
+	sym_list_free(&w);
+}
+
+/* libc as this process runs it, and what the dynamic linker says. */
+static void *libc_handle(char *path, size_t len)
+{
+	void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	Dl_info info;
+
+	*path = 0;
+	if (h && dladdr(dlsym(h, "malloc"), &info) && info.dli_fname)
+		snprintf(path, len, "%s", info.dli_fname);
+	return h;
+}
+
+TEST(symbols_libc)
+{
+	char mapped[PATH_MAX];
+	void *h = libc_handle(mapped, sizeof(mapped));
+	struct timespec t0, t1;
+	struct sym_list l;
+	const struct sym *s;
+	double ms;
+
+	CHECK(h != NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_EQ(sym_list_functions(mapped, &l), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	CHECK(ms < 50);
+	CHECK(l.n > 1000);
+	CHECK(sorted_unique(&l));
+	/* malloc: the offset of the code this process calls */
+	if ((s = need(&l, "malloc")) && h) {
+		CHECK_EQ(s->offset, self_offset(dlsym(h, "malloc")));
+		CHECK(!s->ifunc);
+	}
+	if ((s = need(&l, "free")) && h)
+		CHECK_EQ(s->offset, self_offset(dlsym(h, "free")));
+#ifdef __x86_64__
+	if ((s = need(&l, "strlen")))
+		CHECK(s->ifunc);
+	/* the default version, though the old one comes first in the file:
+	 * pthread_cond_signal@@GLIBC_2.3.2, not @GLIBC_2.2.5 */
+	if ((s = need(&l, "pthread_cond_signal")) && h) {
+		CHECK_EQ(s->offset, self_offset(dlsym(h, "pthread_cond_signal")));
+		CHECK(s->offset != (uint64_t)self_offset(dlvsym(h, "pthread_cond_signal", "GLIBC_2.2.5")));
+	}
+	/* memcpy@@GLIBC_2.14 (an IFUNC), not the old memcpy@GLIBC_2.2.5 */
+	if ((s = need(&l, "memcpy")) && h) {
+		CHECK(s->ifunc);
+		CHECK(s->offset != (uint64_t)self_offset(dlvsym(h, "memcpy", "GLIBC_2.2.5")));
+	}
+#endif
+	sym_list_free(&l);
+	if (h)
+		dlclose(h);
+}
+
+/* ---- stripped files, symbols outside the segments -------------------- */
+
+TEST(symbols_stripped_and_unmapped)
+{
+	char path[PATH_MAX];
+	struct sym_list l;
+	unsigned char *img;
+	Elf64_Sym *work, *plain;
+	Elf64_Shdr *symtab;
+	size_t size;
+
+	mktmp();
+	snprintf(path, sizeof(path), "%s/copy", tmpdir);
+	img = read_file(workload(), &size);
+	if (!img || !size || !(symtab = section(img, ".symtab")) ||
+	    !(work = symtab_entry(img, "usdt_prog_work")) ||
+	    !(plain = symtab_entry(img, "usdt_prog_plain"))) {
+		CHECK(!"a workload with .symtab and its functions");
+		free(img);
+		rmtmp();
+		return;
+	}
+	/* usdt_prog_plain undefined (an import): skipped */
+	plain->st_shndx = SHN_UNDEF;
+	/* usdt_prog_work moved to an address no PT_LOAD holds: skipped */
+	work->st_value = 0x7fff0000;
+	CHECK_EQ(write_file(path, img, size, 0644), 0);
+	CHECK_EQ(sym_list_functions(path, &l), 0);
+	CHECK(!sym_list_find(&l, "usdt_prog_work"));
+	CHECK(!sym_list_find(&l, "usdt_prog_plain"));
+	CHECK(sym_list_find(&l, "usdt_prog_start"));
+	sym_list_free(&l);
+	/* .symtab gone (as strip does): only .dynsym, which in this PIE
+	 * defines no function */
+	symtab->sh_type = SHT_NULL;
+	CHECK_EQ(write_file(path, img, size, 0644), 0);
+	CHECK_EQ(sym_list_functions(path, &l), 0);
+	CHECK_EQ(l.n, 0);
+	sym_list_free(&l);
+	free(img);
+	rmtmp();
+}
+
+/* A name defined twice: the global definition wins over a local one at a
+ * lower offset (usdt_prog_plain renamed usdt_prog_pick in a copy). */
+TEST(symbols_duplicate_names)
+{
+	char path[PATH_MAX];
+	struct sym_list l;
+	unsigned char *img;
+	Elf64_Sym *pick, *plain;
+	const struct sym *s;
+	size_t size;
+
+	mktmp();
+	snprintf(path, sizeof(path), "%s/dup", tmpdir);
+	img = read_file(workload(), &size);
+	if (!img || !size || !(pick = symtab_entry(img, "usdt_prog_pick")) ||
+	    !(plain = symtab_entry(img, "usdt_prog_plain"))) {
+		CHECK(!"a workload with .symtab and its functions");
+		free(img);
+		rmtmp();
+		return;
+	}
+	CHECK_EQ(ELF64_ST_BIND(plain->st_info), STB_LOCAL);
+	CHECK_EQ(ELF64_ST_BIND(pick->st_info), STB_GLOBAL);
+	CHECK(runtime("usdt_prog_plain") < runtime("usdt_prog_resolve"));
+	plain->st_name = pick->st_name;
+	CHECK_EQ(write_file(path, img, size, 0644), 0);
+	CHECK_EQ(sym_list_functions(path, &l), 0);
+	CHECK(sorted_unique(&l));
+	CHECK(!sym_list_find(&l, "usdt_prog_plain"));
+	if ((s = need(&l, "usdt_prog_pick"))) {
+		CHECK_EQ(s->offset, runtime("usdt_prog_resolve"));
+		CHECK(s->ifunc);
+	}
+	sym_list_free(&l);
+	free(img);
+	rmtmp();
+}
+
+/* ---- bad input --------------------------------------------------------- */
+
+TEST(symbols_not_elf)
+{
+	static const unsigned char elf32[EI_NIDENT + 4] = {
+		0x7f, 'E', 'L', 'F', ELFCLASS32, ELFDATA2LSB, EV_CURRENT, [EI_NIDENT] = ET_DYN,
+	};
+	struct sym_list l = { (void *)1, 1 };
+	char path[PATH_MAX];
+	unsigned char *img;
+	size_t size;
+
+	mktmp();
+	CHECK_EQ(sym_list_functions("/nonexistent/loupe", &l), -ENOENT);
+	CHECK(l.v == NULL && l.n == 0);
+	CHECK_EQ(sym_list_functions(tmpdir, &l), -EISDIR);
+	snprintf(path, sizeof(path), "%s/empty", tmpdir);
+	CHECK_EQ(write_file(path, "", 0, 0644), 0);
+	CHECK_EQ(sym_list_functions(path, &l), -ENOEXEC);
+	snprintf(path, sizeof(path), "%s/text", tmpdir);
+	CHECK_EQ(write_file(path, "#!/bin/sh\necho hello\n", 21, 0755), 0);
+	CHECK_EQ(sym_list_functions(path, &l), -ENOEXEC);
+	snprintf(path, sizeof(path), "%s/elf32", tmpdir);
+	CHECK_EQ(write_file(path, elf32, sizeof(elf32), 0644), 0);
+	CHECK_EQ(sym_list_functions(path, &l), -ENOEXEC);
+	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+	CHECK_EQ(mkfifo(path, 0600), 0);  /* must not block */
+	CHECK_EQ(sym_list_functions(path, &l), -ENOEXEC);
+	CHECK_EQ(sym_list_functions("/dev/null", &l), -ENOEXEC);
+	/* an object file (ET_REL) takes no uprobe */
+	img = read_file(workload(), &size);
+	if (img && size > sizeof(Elf64_Ehdr)) {
+		((Elf64_Ehdr *)img)->e_type = ET_REL;
+		snprintf(path, sizeof(path), "%s/rel", tmpdir);
+		CHECK_EQ(write_file(path, img, size, 0644), 0);
+		CHECK_EQ(sym_list_functions(path, &l), -ENOEXEC);
+	} else {
+		CHECK(!"the workload");
+	}
+	free(img);
+	rmtmp();
+}
+
+/* Whatever the damage, a result: an error, or a list whose offsets lie in
+ * the (possibly truncated) file. */
+static void check_damaged(const char *path, size_t size, int *ok, int *failed)
+{
+	struct sym_list l;
+	size_t i;
+	int r;
+
+	r = sym_list_functions(path, &l);
+	CHECK(r <= 0);
+	if (!r) {
+		CHECK(sorted_unique(&l));
+		for (i = 0; i < l.n; i++)
+			CHECK(l.v[i].offset < size && *l.v[i].name);
+		sym_list_free(&l);
+	}
+	*(r ? failed : ok) += 1;
+}
+
+TEST(symbols_damaged_files)
+{
+	unsigned char *img, *bad;
+	char path[PATH_MAX];
+	int ok = 0, failed = 0;
+	Elf64_Ehdr *eh;
+	size_t size, cut, i, f;
+	unsigned seed = 1;
+
+	mktmp();
+	snprintf(path, sizeof(path), "%s/bad", tmpdir);
+	img = read_file(workload(), &size);
+	if (!img || size < 4096) {
+		CHECK(!"the workload");
+		free(img);
+		rmtmp();
+		return;
+	}
+	bad = malloc(size);
+	/* every truncation, 61 bytes apart */
+	for (cut = 0; cut < size; cut += 61) {
+		CHECK_EQ(write_file(path, img, cut, 0644), 0);
+		check_damaged(path, cut, &ok, &failed);
+	}
+	CHECK_EQ(ok + failed, (int)((size + 60) / 61));
+	/* cut in the ELF header or program headers: never a list */
+	CHECK_EQ(write_file(path, img, 40, 0644), 0);
+	CHECK_EQ(sym_list_functions(path, &(struct sym_list){ 0 }), -ENOEXEC);
+	/* random bytes over the headers, the section headers and the end */
+	eh = (Elf64_Ehdr *)img;
+	for (i = 0; i < 400; i++) {
+		size_t region[] = { 0, (size_t)eh->e_shoff, size - 400 };
+		size_t at;
+
+		memcpy(bad, img, size);
+		for (f = 0; f < 8; f++) {
+			seed = seed * 1103515245 + 12345;
+			at = region[i % 3] + (seed >> 8) % (i % 3 == 1 ? size - eh->e_shoff : 256);
+			if (at < size)
+				bad[at] = (unsigned char)(seed >> 24);
+		}
+		CHECK_EQ(write_file(path, bad, size, 0644), 0);
+		check_damaged(path, size, &ok, &failed);
+	}
+	/* specific lies: a symbol table linked to no string table, a
+	 * section beyond the end, a section count beyond the table */
+	{
+		Elf64_Shdr *st;
+
+		memcpy(bad, img, size);
+		if ((st = section(bad, ".symtab")))
+			st->sh_link = 999;
+		CHECK_EQ(write_file(path, bad, size, 0644), 0);
+		check_damaged(path, size, &ok, &failed);
+		memcpy(bad, img, size);
+		if ((st = section(bad, ".symtab")))
+			st->sh_offset = size + 4096;
+		CHECK_EQ(write_file(path, bad, size, 0644), 0);
+		CHECK_EQ(sym_list_functions(path, &(struct sym_list){ 0 }), -ENOEXEC);
+		memcpy(bad, img, size);
+		((Elf64_Ehdr *)bad)->e_shnum = 0xfff0;
+		CHECK_EQ(write_file(path, bad, size, 0644), 0);
+		check_damaged(path, size, &ok, &failed);
+	}
+	CHECK(ok > 0 && failed > 0);
+	free(bad);
+	free(img);
+	rmtmp();
+}

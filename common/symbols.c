@@ -339,3 +339,175 @@ const struct sym *sym_list_find(const struct sym_list *l, const char *name)
 		return NULL;
 	return bsearch(&key, l->v, l->n, sizeof(*l->v), sym_name_cmp);
 }
+
+/* ---- USDT probes ------------------------------------------------------ */
+
+#define NT_STAPSDT 3
+
+/* An address of asz bytes in the file's byte order. */
+static uint64_t read_addr(const unsigned char *p, size_t asz, bool swap)
+{
+	uint64_t v64;
+	uint32_t v32;
+
+	if (asz == 8) {
+		memcpy(&v64, p, 8);
+		return swap ? __builtin_bswap64(v64) : v64;
+	}
+	memcpy(&v32, p, 4);
+	return swap ? __builtin_bswap32(v32) : v32;
+}
+
+void usdt_list_free(struct usdt_list *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].provider);
+		free(l->v[i].name);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int usdt_push(struct usdt_list *l, size_t *cap, const char *provider,
+		     const char *name, uint64_t offset, uint64_t semaphore)
+{
+	struct usdt_probe *p;
+
+	if (l->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct usdt_probe *v = realloc(l->v, c * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		*cap = c;
+	}
+	p = &l->v[l->n];
+	p->provider = strdup(provider);
+	p->name = strdup(name);
+	if (!p->provider || !p->name) {
+		free(p->provider);
+		free(p->name);
+		return -ENOMEM;
+	}
+	p->offset = offset;
+	p->semaphore = semaphore;
+	l->n++;
+	return 0;
+}
+
+/* One note's probe, when it is an SDT note whose addresses map to the file:
+ * desc = pc, base, semaphore (addresses of the file's class), then
+ * "provider\0name\0args\0". */
+static int usdt_add_note(const struct elf_file *ef, const GElf_Nhdr *nh, const char *name,
+			 const unsigned char *desc, bool have_base, uint64_t base_addr,
+			 struct usdt_list *l, size_t *cap)
+{
+	size_t asz = ef->ehdr.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
+	bool swap = ef->ehdr.e_ident[EI_DATA] != NATIVE_DATA;
+	const char *provider, *pname, *end = (const char *)desc + nh->n_descsz;
+	uint64_t pc, base, sema, off, sema_off = 0;
+
+	if (nh->n_type != NT_STAPSDT || nh->n_namesz != sizeof("stapsdt") ||
+	    memcmp(name, "stapsdt", sizeof("stapsdt")) || nh->n_descsz < 3 * asz + 2)
+		return 0;
+	pc = read_addr(desc, asz, swap);
+	base = read_addr(desc + asz, asz, swap);
+	sema = read_addr(desc + 2 * asz, asz, swap);
+	provider = (const char *)desc + 3 * asz;
+	pname = memchr(provider, 0, (size_t)(end - provider));
+	if (!pname || pname == provider)
+		return 0;
+	pname++;
+	if (!memchr(pname, 0, (size_t)(end - pname)) || !*pname)
+		return 0;
+	/* prelink may move the code but not the notes: the section
+	 * .stapsdt.base moved with it, the note kept its old address */
+	if (have_base)
+		pc += base_addr - base;
+	if (!vaddr_to_offset(ef, pc, &off) || (sema && !vaddr_to_offset(ef, sema, &sema_off)))
+		return 0;
+	return usdt_push(l, cap, provider, pname, off, sema_off);
+}
+
+static int usdt_cmp(const void *pa, const void *pb)
+{
+	const struct usdt_probe *a = pa, *b = pb;
+	int r = strcmp(a->provider, b->provider);
+
+	if (!r)
+		r = strcmp(a->name, b->name);
+	if (!r)
+		r = a->offset < b->offset ? -1 : a->offset > b->offset;
+	return r;
+}
+
+int usdt_list_probes(const char *path, struct usdt_list *out)
+{
+	struct elf_file ef;
+	Elf_Scn *scn = NULL;
+	uint64_t base_addr = 0;
+	bool have_base = false;
+	size_t shstrndx, cap = 0;
+	int err;
+
+	out->v = NULL;
+	out->n = 0;
+	err = elf_file_open(path, &ef);
+	if (err)
+		return err;
+	if (elf_getshdrstrndx(ef.elf, &shstrndx)) {
+		err = -ENOEXEC;
+		goto out;
+	}
+	while ((scn = elf_nextscn(ef.elf, scn))) {
+		const char *sname;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh)) {
+			err = -ENOEXEC;
+			goto out;
+		}
+		sname = elf_strptr(ef.elf, shstrndx, sh.sh_name);
+		if (sname && !strcmp(sname, ".stapsdt.base")) {
+			have_base = true;
+			base_addr = sh.sh_addr;
+		}
+	}
+	while ((scn = elf_nextscn(ef.elf, scn))) {
+		size_t off = 0, next, name_off, desc_off;
+		Elf_Data *data;
+		GElf_Shdr sh;
+		GElf_Nhdr nh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf)
+			continue;
+		while ((next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > off) {
+			const unsigned char *buf = data->d_buf;
+
+			off = next;
+			if (desc_off > data->d_size || nh.n_descsz > data->d_size - desc_off ||
+			    name_off > data->d_size || nh.n_namesz > data->d_size - name_off)
+				break;
+			err = usdt_add_note(&ef, &nh, (const char *)buf + name_off, buf + desc_off,
+					    have_base, base_addr, out, &cap);
+			if (err)
+				goto out;
+		}
+	}
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), usdt_cmp);
+out:
+	if (err)
+		usdt_list_free(out);
+	elf_file_close(&ef);
+	return err;
+}

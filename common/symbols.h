@@ -1,6 +1,7 @@
 /*
  * What an ELF file offers to uprobes: the function symbols of a program
- * or library with the file offsets a uprobe takes.
+ * or library with the file offsets a uprobe takes, and its USDT probes
+ * (SystemTap SDT notes).
  *
  * Files are read with libelf, each once per call; nothing is cached. The
  * functions print nothing and return 0 or -errno; a malformed file gives
@@ -47,5 +48,19 @@ void sym_list_free(struct sym_list *l);
 void sym_list_unique_offsets(struct sym_list *l);
 /* The symbol called name (binary search), or NULL. */
 const struct sym *sym_list_find(const struct sym_list *l, const char *name);
+
+/* A USDT probe (SystemTap SDT note, .note.stapsdt). */
+struct usdt_probe { char *provider, *name; uint64_t offset; uint64_t semaphore; };
+struct usdt_list { struct usdt_probe *v; size_t n; };
+
+/* Every USDT probe of an ELF file; offset is the probe site's file offset
+ * (pc adjusted by .stapsdt.base when present, then through PT_LOAD);
+ * semaphore its file offset or 0. A probe used at several sites gives one
+ * entry per site. Sorted by provider, name, offset. A note whose pc or
+ * semaphore lies in no PT_LOAD is skipped, as are malformed notes. An ELF
+ * file without probes gives n == 0 and returns 0. Errors as for
+ * sym_list_functions. */
+int usdt_list_probes(const char *path, struct usdt_list *out);
+void usdt_list_free(struct usdt_list *l);
 
 #endif

@@ -172,6 +172,19 @@ static Elf64_Sym *symtab_entry(unsigned char *img, const char *name)
 	return NULL;
 }
 
+/* The PT_LOAD at virtual address 0 (a PIE's first), or NULL. */
+static Elf64_Phdr *first_load(unsigned char *img)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + eh->e_phoff);
+	int i;
+
+	for (i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr == 0)
+			return &ph[i];
+	return NULL;
+}
+
 static bool sorted_unique(const struct sym_list *l)
 {
 	size_t i;
@@ -191,6 +204,18 @@ static const struct sym *need(const struct sym_list *l, const char *name)
 		unit_failed_checks++;
 	}
 	return s;
+}
+
+static const struct usdt_probe *probe(const struct usdt_list *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name))
+			return &l->v[i];
+	fprintf(stderr, "  no probe %s\n", name);
+	unit_failed_checks++;
+	return NULL;
 }
 
 /* ---- function symbols ------------------------------------------------ */
@@ -331,6 +356,87 @@ TEST(symbols_libc)
 		dlclose(h);
 }
 
+/* ---- USDT probes ----------------------------------------------------- */
+
+TEST(symbols_usdt_workload)
+{
+	const struct usdt_probe *p;
+	struct usdt_list l;
+
+	CHECK_EQ(usdt_list_probes(workload(), &l), 0);
+	CHECK_EQ(l.n, 3);
+	if (l.n == 3) {  /* sorted by provider, name */
+		CHECK_STR(l.v[0].name, "plain");
+		CHECK_STR(l.v[1].name, "start");
+		CHECK_STR(l.v[2].name, "work");
+		CHECK_STR(l.v[2].provider, "loupe_test");
+	}
+	if ((p = probe(&l, "start"))) {
+		CHECK_EQ(p->offset, runtime("site:start"));
+		CHECK_EQ(p->semaphore, runtime("semaphore:start"));
+	}
+	if ((p = probe(&l, "work"))) {
+		CHECK_EQ(p->offset, runtime("site:work"));
+		CHECK_EQ(p->semaphore, runtime("semaphore:work"));
+	}
+	if ((p = probe(&l, "plain"))) {
+		CHECK_EQ(p->offset, runtime("site:plain"));
+		CHECK_EQ(p->semaphore, 0);
+	}
+	usdt_list_free(&l);
+	CHECK_EQ(l.n, 0);
+}
+
+/* A copy whose .stapsdt.base moved by 0x10 (as prelink moves it): each
+ * site moves with it; the semaphores do not. */
+TEST(symbols_usdt_stapsdt_base)
+{
+	char path[PATH_MAX];
+	struct usdt_list l;
+	unsigned char *img;
+	Elf64_Shdr *base;
+	size_t size;
+
+	mktmp();
+	img = read_file(workload(), &size);
+	CHECK(img && size);
+	if (!img || !size || !(base = section(img, ".stapsdt.base"))) {
+		CHECK(!"a workload with .stapsdt.base");
+		free(img);
+		rmtmp();
+		return;
+	}
+	base->sh_addr += 0x10;
+	snprintf(path, sizeof(path), "%s/moved", tmpdir);
+	CHECK_EQ(write_file(path, img, size, 0644), 0);
+	CHECK_EQ(usdt_list_probes(path, &l), 0);
+	CHECK_EQ(l.n, 3);
+	if (l.n == 3) {
+		CHECK_EQ(l.v[1].offset, runtime("site:start") + 0x10);
+		CHECK_EQ(l.v[1].semaphore, runtime("semaphore:start"));
+		CHECK_EQ(l.v[2].offset, runtime("site:work") + 0x10);
+		CHECK_EQ(l.v[0].offset, runtime("site:plain") + 0x10);
+	}
+	usdt_list_free(&l);
+	/* no PT_LOAD at vaddr 0 (as in an ET_EXEC): a semaphore of 0 is
+	 * none, not an address to translate */
+	base->sh_addr -= 0x10;
+	CHECK(first_load(img) != NULL);
+	if (first_load(img))
+		first_load(img)->p_type = PT_NULL;
+	CHECK_EQ(write_file(path, img, size, 0644), 0);
+	CHECK_EQ(usdt_list_probes(path, &l), 0);
+	CHECK_EQ(l.n, 3);
+	if (l.n == 3) {
+		CHECK_EQ(l.v[0].offset, runtime("site:plain"));
+		CHECK_EQ(l.v[0].semaphore, 0);
+		CHECK_EQ(l.v[2].semaphore, runtime("semaphore:work"));
+	}
+	usdt_list_free(&l);
+	free(img);
+	rmtmp();
+}
+
 /* ---- stripped files, symbols outside the segments -------------------- */
 
 TEST(symbols_stripped_and_unmapped)
@@ -420,6 +526,7 @@ TEST(symbols_not_elf)
 		0x7f, 'E', 'L', 'F', ELFCLASS32, ELFDATA2LSB, EV_CURRENT, [EI_NIDENT] = ET_DYN,
 	};
 	struct sym_list l = { (void *)1, 1 };
+	struct usdt_list u = { (void *)1, 1 };
 	char path[PATH_MAX];
 	unsigned char *img;
 	size_t size;
@@ -427,10 +534,13 @@ TEST(symbols_not_elf)
 	mktmp();
 	CHECK_EQ(sym_list_functions("/nonexistent/loupe", &l), -ENOENT);
 	CHECK(l.v == NULL && l.n == 0);
+	CHECK_EQ(usdt_list_probes("/nonexistent/loupe", &u), -ENOENT);
+	CHECK(u.v == NULL && u.n == 0);
 	CHECK_EQ(sym_list_functions(tmpdir, &l), -EISDIR);
 	snprintf(path, sizeof(path), "%s/empty", tmpdir);
 	CHECK_EQ(write_file(path, "", 0, 0644), 0);
 	CHECK_EQ(sym_list_functions(path, &l), -ENOEXEC);
+	CHECK_EQ(usdt_list_probes(path, &u), -ENOEXEC);
 	snprintf(path, sizeof(path), "%s/text", tmpdir);
 	CHECK_EQ(write_file(path, "#!/bin/sh\necho hello\n", 21, 0755), 0);
 	CHECK_EQ(sym_list_functions(path, &l), -ENOEXEC);
@@ -455,11 +565,12 @@ TEST(symbols_not_elf)
 	rmtmp();
 }
 
-/* Whatever the damage, a result: an error, or a list whose offsets lie in
+/* Whatever the damage, a result: an error, or lists whose offsets lie in
  * the (possibly truncated) file. */
 static void check_damaged(const char *path, size_t size, int *ok, int *failed)
 {
 	struct sym_list l;
+	struct usdt_list u;
 	size_t i;
 	int r;
 
@@ -472,6 +583,11 @@ static void check_damaged(const char *path, size_t size, int *ok, int *failed)
 		sym_list_free(&l);
 	}
 	*(r ? failed : ok) += 1;
+	r = usdt_list_probes(path, &u);
+	CHECK(r <= 0);
+	for (i = 0; !r && i < u.n; i++)
+		CHECK(u.v[i].offset < size && u.v[i].semaphore < size);
+	usdt_list_free(&u);
 }
 
 TEST(symbols_damaged_files)
@@ -502,7 +618,7 @@ TEST(symbols_damaged_files)
 	/* cut in the ELF header or program headers: never a list */
 	CHECK_EQ(write_file(path, img, 40, 0644), 0);
 	CHECK_EQ(sym_list_functions(path, &(struct sym_list){ 0 }), -ENOEXEC);
-	/* random bytes over the headers, the section headers and the end */
+	/* random bytes over the headers, the section headers and the notes */
 	eh = (Elf64_Ehdr *)img;
 	for (i = 0; i < 400; i++) {
 		size_t region[] = { 0, (size_t)eh->e_shoff, size - 400 };
@@ -535,6 +651,11 @@ TEST(symbols_damaged_files)
 		CHECK_EQ(sym_list_functions(path, &(struct sym_list){ 0 }), -ENOEXEC);
 		memcpy(bad, img, size);
 		((Elf64_Ehdr *)bad)->e_shnum = 0xfff0;
+		CHECK_EQ(write_file(path, bad, size, 0644), 0);
+		check_damaged(path, size, &ok, &failed);
+		memcpy(bad, img, size);
+		if ((st = section(bad, ".note.stapsdt")))
+			*(uint32_t *)(bad + st->sh_offset + 4) = 0xfffffff0;  /* descsz */
 		CHECK_EQ(write_file(path, bad, size, 0644), 0);
 		check_damaged(path, size, &ok, &failed);
 	}

@@ -1,7 +1,10 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -510,4 +513,587 @@ out:
 		usdt_list_free(out);
 	elf_file_close(&ef);
 	return err;
+}
+
+/* ---- finding libraries and programs ----------------------------------- */
+
+#if defined(__x86_64__)
+#define NATIVE_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_MACHINE EM_AARCH64
+#elif defined(__i386__)
+#define NATIVE_MACHINE EM_386
+#elif defined(__arm__)
+#define NATIVE_MACHINE EM_ARM
+#elif defined(__powerpc64__)
+#define NATIVE_MACHINE EM_PPC64
+#elif defined(__s390x__)
+#define NATIVE_MACHINE EM_S390
+#elif defined(__riscv)
+#define NATIVE_MACHINE EM_RISCV
+#else
+#define NATIVE_MACHINE EM_NONE /* not checked */
+#endif
+
+/* Debian's multiarch directory name (gcc -print-multiarch). */
+#if defined(__x86_64__) && defined(__ILP32__)
+#define MULTIARCH "x86_64-linux-gnux32"
+#elif defined(__x86_64__)
+#define MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define MULTIARCH "aarch64-linux-gnu"
+#elif defined(__i386__)
+#define MULTIARCH "i386-linux-gnu"
+#elif defined(__arm__) && defined(__ARM_PCS_VFP)
+#define MULTIARCH "arm-linux-gnueabihf"
+#elif defined(__arm__)
+#define MULTIARCH "arm-linux-gnueabi"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MULTIARCH "powerpc64le-linux-gnu"
+#elif defined(__s390x__)
+#define MULTIARCH "s390x-linux-gnu"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define MULTIARCH "riscv64-linux-gnu"
+#endif
+
+static const char *const lib_dirs[] = {
+#ifdef MULTIARCH
+	"/lib/" MULTIARCH, "/usr/lib/" MULTIARCH,
+#endif
+	"/lib64", "/usr/lib64", "/lib", "/usr/lib",
+};
+
+#define MAX_LINKS 40
+
+static int copy_path(char *out, size_t len, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(out, path, n + 1);
+	return 0;
+}
+
+/* root + path with every symbolic link of path resolved inside root: an
+ * absolute link restarts at root and ".." stops there, as for a process
+ * whose root it is (the kernel, walking /proc/PID/root/..., would follow
+ * an absolute link out of it into ours). out gets root + the path without
+ * links. 0 or -errno (-ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG). */
+static int resolve_in_root(const char *root, const char *path, char *out, size_t len)
+{
+	char cur[PATH_MAX], rest[PATH_MAX], link[PATH_MAX], tmp[PATH_MAX];
+	size_t rootlen = strlen(root), curlen = rootlen;
+	int links = 0;
+	char *p = rest;
+
+	if (rootlen >= sizeof(cur) || strlen(path) >= sizeof(rest))
+		return -ENAMETOOLONG;
+	memcpy(cur, root, rootlen + 1);
+	strcpy(rest, path);
+	for (;;) {
+		char *comp, *next;
+		struct stat st;
+		size_t clen;
+		ssize_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		comp = p;
+		next = strchrnul(p, '/');
+		if (*next)
+			*next++ = 0;
+		p = next;
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			while (curlen > rootlen && cur[curlen - 1] != '/')
+				curlen--;
+			if (curlen > rootlen)
+				curlen--;
+			cur[curlen] = 0;
+			continue;
+		}
+		clen = strlen(comp);
+		if (curlen + 1 + clen >= sizeof(cur))
+			return -ENAMETOOLONG;
+		cur[curlen] = '/';
+		memcpy(cur + curlen + 1, comp, clen + 1);
+		if (lstat(cur, &st))
+			return -errno;
+		if (!S_ISLNK(st.st_mode)) {
+			curlen += 1 + clen;
+			continue;
+		}
+		if (++links > MAX_LINKS)
+			return -ELOOP;
+		n = readlink(cur, link, sizeof(link));
+		if (n < 0)
+			return -errno;
+		if ((size_t)n >= sizeof(link) ||
+		    snprintf(tmp, sizeof(tmp), "%.*s/%s", (int)n, link, next) >= (int)sizeof(tmp))
+			return -ENAMETOOLONG;
+		strcpy(rest, tmp);
+		p = rest;
+		if (*rest == '/')
+			curlen = rootlen;
+		cur[curlen] = 0;
+	}
+	if (curlen == rootlen)
+		return snprintf(out, len, "%s/", root) >= (int)len ? -ENAMETOOLONG : 0;
+	return copy_path(out, len, cur);
+}
+
+/* path as the process whose root is root ("": ours) sees it, checked to
+ * exist: root + path with links resolved inside root, or path itself. */
+static int root_path(const char *root, const char *path, char *out, size_t len)
+{
+	struct stat st;
+
+	if (*root)
+		return resolve_in_root(root, path, out, len);
+	if (stat(path, &st))
+		return -errno;
+	return copy_path(out, len, path);
+}
+
+/* A path given as LIB or program: checked to exist; an absolute one is
+ * looked up inside root unless it already goes through /proc/. */
+static int find_path(const char *root, const char *name, char *path, size_t len)
+{
+	if (name[0] == '/' && strncmp(name, "/proc/", 6))
+		return root_path(root, name, path, len);
+	return root_path("", name, path, len);
+}
+
+/* path is a regular ELF file of this machine (class, byte order,
+ * e_machine) and of ELF type type, from its header alone. */
+static bool native_elf(const char *path, unsigned type)
+{
+	unsigned char h[EI_NIDENT + 4];
+	uint16_t t, m;
+	struct stat st;
+	bool ok;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return false;
+	ok = !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	     pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+	     !memcmp(h, ELFMAG, SELFMAG) && h[EI_CLASS] == NATIVE_CLASS &&
+	     h[EI_DATA] == NATIVE_DATA;
+	close(fd);
+	if (!ok)
+		return false;
+	memcpy(&t, h + EI_NIDENT, 2);
+	memcpy(&m, h + EI_NIDENT + 2, 2);
+	return t == type && (NATIVE_MACHINE == EM_NONE || m == NATIVE_MACHINE);
+}
+
+/* A pattern's LIB part as file names to look for. */
+struct libname {
+	char base[NAME_MAX + 1]; /* "libc.so", or the soname given ("libc.so.6") */
+	size_t stem;             /* length of "libc" for "libc-2.31.so"; 0 for a soname */
+	bool soname;             /* the name had ".so": base is a soname */
+};
+
+static int libname_parse(const char *name, struct libname *ln)
+{
+	const char *s;
+	int n;
+
+	memset(ln, 0, sizeof(*ln));
+	for (s = name; (s = strstr(s, ".so")); s++)
+		if (!s[3] || s[3] == '.')
+			ln->soname = true;
+	if (ln->soname)
+		n = snprintf(ln->base, sizeof(ln->base), "%s", name);
+	else
+		n = snprintf(ln->base, sizeof(ln->base), "%s%s.so",
+			     strncmp(name, "lib", 3) ? "lib" : "", name);
+	if (n >= (int)sizeof(ln->base))
+		return -ENAMETOOLONG;
+	if (!ln->soname)
+		ln->stem = (size_t)n - 3;
+	return 0;
+}
+
+/* file (a base name) is base, base + ".VERSION", or with versioned =
+ * true stem + "-VERSION.so" (glibc before 2.34: libc-2.31.so). */
+static bool libname_match(const struct libname *ln, const char *file, bool versioned)
+{
+	size_t bl = strlen(ln->base), fl;
+
+	if (!strncmp(file, ln->base, bl) && (!file[bl] || file[bl] == '.'))
+		return true;
+	if (!versioned || !ln->stem || strncmp(file, ln->base, ln->stem))
+		return false;
+	fl = strlen(file);
+	return file[ln->stem] == '-' && file[ln->stem + 1] >= '0' && file[ln->stem + 1] <= '9' &&
+	       fl > ln->stem + 4 && !strcmp(file + fl - 3, ".so");
+}
+
+/* The library of that name pid has mapped. */
+static int maps_find(pid_t pid, const struct libname *ln, char *path, size_t len)
+{
+	static const char deleted[] = " (deleted)";
+	char maps[64], *line = NULL;
+	size_t cap = 0;
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long start, end;
+		char *file, *base;
+		size_t fl;
+		int n = 0;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &start, &end, &n) != 2 || !n)
+			continue;
+		file = line + n;
+		file[strcspn(file, "\n")] = 0;
+		if (*file != '/')
+			continue;
+		fl = strlen(file);
+		if (fl > sizeof(deleted) - 1 && !strcmp(file + fl - (sizeof(deleted) - 1), deleted)) {
+			file[fl - (sizeof(deleted) - 1)] = 0;
+			if (!libname_match(ln, strrchr(file, '/') + 1, true))
+				continue;
+			/* replaced on disk: the mapped file itself */
+			n = snprintf(path, len, "/proc/%d/map_files/%lx-%lx", (int)pid, start, end);
+		} else {
+			base = strrchr(file, '/') + 1;
+			if (!libname_match(ln, base, true))
+				continue;
+			n = snprintf(path, len, "/proc/%d/root%s", (int)pid, file);
+		}
+		err = n >= (int)len ? -ENAMETOOLONG : 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
+/* ld.so.cache, format 1.1 (glibc's elf/dl-cache.h), alone or after the old
+ * format's table (ldconfig -c compat, before glibc 2.32). Strings are at
+ * offsets from the 1.1 header. */
+#define LDCACHE_OLD "ld.so-1.7.0"
+#define LDCACHE_NEW "glibc-ld.so.cache1.1"
+#define LDCACHE_MAX (64u << 20)
+
+struct ldcache_header {
+	char magic[20];
+	uint32_t nlibs, len_strings;
+	uint8_t flags;        /* bits 0-1: 0 unknown, 2 little endian, 3 big */
+	uint8_t pad[3];
+	uint32_t extension_offset;
+	uint32_t unused[3];
+};
+struct ldcache_entry {
+	int32_t flags;
+	uint32_t key, value;  /* soname, path */
+	uint32_t osversion;
+	uint64_t hwcap;       /* != 0: a glibc-hwcaps subdirectory's copy */
+};
+_Static_assert(sizeof(struct ldcache_header) == 48, "ld.so.cache 1.1 header");
+_Static_assert(sizeof(struct ldcache_entry) == 24, "ld.so.cache 1.1 entry");
+
+/* At most max bytes of path into a new buffer. */
+static int read_all(const char *path, size_t max, char **buf, size_t *size)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int err = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	*buf = NULL;
+	*size = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		err = fstat(fd, &st) ? -errno : -ENOEXEC;
+		goto out;
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	if (!*buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size &&
+	       (n = read(fd, *buf + got, (size_t)st.st_size - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	*size = got;
+out:
+	if (err) {
+		free(*buf);
+		*buf = NULL;
+	}
+	close(fd);
+	return err;
+}
+
+static const char *cache_str(const char *strs, size_t size, uint32_t off)
+{
+	if (off >= size || !memchr(strs + off, 0, size - off))
+		return NULL;
+	return strs + off;
+}
+
+int sym_ldcache_lookup(const char *cache, const char *root, const char *name,
+		       char *path, size_t len)
+{
+	struct ldcache_header h;
+	struct libname ln;
+	size_t size, off = 0, avail, i;
+	char *buf;
+	int err, pass, endian;
+
+	if (!name || !*name || strchr(name, '/'))
+		return -EINVAL;
+	err = libname_parse(name, &ln);
+	if (err)
+		return err;
+	err = read_all(cache, LDCACHE_MAX, &buf, &size);
+	if (err)
+		return err;
+	err = -ENOEXEC;
+	if (size >= 16 && !memcmp(buf, LDCACHE_OLD, sizeof(LDCACHE_OLD) - 1)) {
+		uint32_t nold;
+
+		memcpy(&nold, buf + 12, 4);
+		if (nold > (size - 16) / 12)
+			goto out;
+		off = (16 + (size_t)nold * 12 + 7) & ~(size_t)7;
+	}
+	if (size < off || size - off < sizeof(h) || memcmp(buf + off, LDCACHE_NEW, sizeof(h.magic)))
+		goto out;
+	memcpy(&h, buf + off, sizeof(h));
+	endian = h.flags & 3;
+	if (endian == 1 || (endian && endian != (NATIVE_DATA == ELFDATA2LSB ? 2 : 3)))
+		goto out;
+	avail = size - off;
+	if (h.nlibs > (avail - sizeof(h)) / sizeof(struct ldcache_entry))
+		goto out;
+	err = -ENOENT;
+	/* the baseline copies first (a glibc-hwcaps one needs a CPU check);
+	 * a soname given ("libfoo.so") that very key first */
+	for (pass = 0; pass < 4 && err == -ENOENT; pass++) {
+		bool hwcap = pass >= 2, exact = !(pass & 1);
+
+		if (exact && !ln.soname)
+			continue;
+		for (i = 0; i < h.nlibs; i++) {
+			struct ldcache_entry e;
+			const char *key, *value;
+			int r;
+
+			memcpy(&e, buf + off + sizeof(h) + i * sizeof(e), sizeof(e));
+			if ((e.hwcap != 0) != hwcap)
+				continue;
+			key = cache_str(buf + off, avail, e.key);
+			value = cache_str(buf + off, avail, e.value);
+			if (!key || !value || *value != '/' || !libname_match(&ln, key, false) ||
+			    (exact && strcmp(key, ln.base)))
+				continue;
+			r = root_path(root, value, path, len);
+			if (r == -ENAMETOOLONG) {
+				err = r;
+				break;
+			}
+			if (!r && native_elf(path, ET_DYN)) {
+				err = 0;
+				break;
+			}
+		}
+	}
+out:
+	free(buf);
+	return err;
+}
+
+struct dir_cand {
+	char *name;
+	int rank;
+};
+
+static int dir_cand_cmp(const void *pa, const void *pb)
+{
+	const struct dir_cand *a = pa, *b = pb;
+	size_t la = strlen(a->name), lb = strlen(b->name);
+
+	if (a->rank != b->rank)
+		return a->rank - b->rank;
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* The library in one of the standard directories: for a soname given,
+ * that file first; else the shortest versioned name ("libz.so.1"), then
+ * the unversioned one (a linker script or a development link). */
+static int dirs_find(const char *root, const struct libname *ln, char *path, size_t len)
+{
+	size_t d, bl = strlen(ln->base);
+	int err = -ENOENT;
+
+	for (d = 0; d < sizeof(lib_dirs) / sizeof(lib_dirs[0]) && err == -ENOENT; d++) {
+		struct dir_cand *c = NULL, *nc;
+		size_t n = 0, i;
+		char dpath[PATH_MAX];
+		struct dirent *de;
+		DIR *dir;
+
+		if (root_path(root, lib_dirs[d], dpath, sizeof(dpath)) || !(dir = opendir(dpath)))
+			continue;
+		while ((de = readdir(dir))) {
+			if (!libname_match(ln, de->d_name, false))
+				continue;
+			nc = realloc(c, (n + 1) * sizeof(*c));
+			if (!nc || !(nc[n].name = strdup(de->d_name))) {
+				c = nc ? nc : c;
+				err = -ENOMEM;
+				break;
+			}
+			c = nc;
+			c[n].rank = !de->d_name[bl] ? (ln->soname ? 0 : 2) : 1;
+			n++;
+		}
+		closedir(dir);
+		if (n)
+			qsort(c, n, sizeof(*c), dir_cand_cmp);
+		for (i = 0; i < n && err == -ENOENT; i++) {
+			char rel[PATH_MAX];
+			int r;
+
+			if (snprintf(rel, sizeof(rel), "%s/%s", lib_dirs[d], c[i].name) >= (int)sizeof(rel))
+				continue;
+			r = root_path(root, rel, path, len);
+			if (r == -ENAMETOOLONG || (!r && native_elf(path, ET_DYN)))
+				err = r;
+		}
+		for (i = 0; i < n; i++)
+			free(c[i].name);
+		free(c);
+	}
+	return err;
+}
+
+static void proc_root(pid_t pid, char *root, size_t len)
+{
+	if (pid > 0)
+		snprintf(root, len, "/proc/%d/root", (int)pid);
+	else
+		*root = 0;
+}
+
+int sym_find_library_in(const char *root, const char *name, char *path, size_t len)
+{
+	char cache[PATH_MAX];
+	struct libname ln;
+	int err;
+
+	if (!name || !*name)
+		return -EINVAL;
+	if (strchr(name, '/'))
+		return find_path(root, name, path, len);
+	err = libname_parse(name, &ln);
+	if (err)
+		return err;
+	if (!root_path(root, "/etc/ld.so.cache", cache, sizeof(cache))) {
+		err = sym_ldcache_lookup(cache, root, name, path, len);
+		/* a damaged cache: on to the directories, as ld.so does */
+		if (!err || err == -ENAMETOOLONG || err == -ENOMEM)
+			return err;
+	}
+	return dirs_find(root, &ln, path, len);
+}
+
+int sym_find_library(const char *name, pid_t pid, char *path, size_t len)
+{
+	char root[64];
+	struct libname ln;
+	int err;
+
+	if (!name || !*name)
+		return -EINVAL;
+	proc_root(pid, root, sizeof(root));
+	if (pid > 0 && !strchr(name, '/')) {
+		err = libname_parse(name, &ln);
+		if (!err)
+			err = maps_find(pid, &ln, path, len);
+		if (err != -ENOENT)
+			return err;
+	}
+	return sym_find_library_in(root, name, path, len);
+}
+
+static bool runnable(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+int sym_find_program(const char *name, pid_t pid, char *path, size_t len)
+{
+	const char *p = getenv("PATH"), *end;
+	char root[64], exe[PATH_MAX], cand[PATH_MAX];
+	int err;
+
+	if (!name || !*name)
+		return -EINVAL;
+	proc_root(pid, root, sizeof(root));
+	if (strchr(name, '/'))
+		return find_path(root, name, path, len);
+	if (pid > 0) {
+		char link[64];
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+		n = readlink(link, exe, sizeof(exe) - 1);
+		if (n < 0 && errno == ENOENT && access(root, F_OK))
+			return -ESRCH;
+		if (n > 0) {
+			static const char deleted[] = " (deleted)";
+			size_t dl = sizeof(deleted) - 1;
+			const char *base;
+
+			exe[n] = 0;
+			if ((size_t)n > dl && !strcmp(exe + n - dl, deleted))
+				exe[n - dl] = 0;
+			base = strrchr(exe, '/');
+			if (!strcmp(base ? base + 1 : exe, name))
+				return copy_path(path, len, link);
+		}
+	}
+	/* execvp's search; its default PATH when none is set */
+	for (p = p ? p : "/bin:/usr/bin"; ; p = end + 1) {
+		int n;
+
+		end = strchrnul(p, ':');
+		n = (int)(end - p);
+		/* an empty element is the current directory: not inside root */
+		if (!(*root && (!n || *p != '/')) &&
+		    snprintf(cand, sizeof(cand), "%.*s/%s", n ? n : 1, n ? p : ".", name) < (int)sizeof(cand)) {
+			err = root_path(root, cand, exe, sizeof(exe));
+			if (!err && runnable(exe))
+				return copy_path(path, len, exe);
+		}
+		if (!*end)
+			return -ENOENT;
+	}
 }

@@ -1,7 +1,10 @@
 /*
- * What an ELF file offers to uprobes: the function symbols of a program
- * or library with the file offsets a uprobe takes, and its USDT probes
- * (SystemTap SDT notes).
+ * What an ELF file offers to uprobes, and where that file is: the function
+ * symbols of a program or library with the file offsets a uprobe takes,
+ * its USDT probes (SystemTap SDT notes), and the search that turns a
+ * pattern's LIB or program part ("c", "libc.so.6", "bash", a path) into a
+ * file, as the dynamic linker or execvp would, optionally as seen by a
+ * running process (its mappings, its root: containers).
  *
  * Files are read with libelf, each once per call; nothing is cached. The
  * functions print nothing and return 0 or -errno; a malformed file gives
@@ -62,5 +65,53 @@ struct usdt_list { struct usdt_probe *v; size_t n; };
  * sym_list_functions. */
 int usdt_list_probes(const char *path, struct usdt_list *out);
 void usdt_list_free(struct usdt_list *l);
+
+/* Find a library or program as the dynamic linker would, for a pattern's
+ * LIB part:
+ *   "c", "libc", "libc.so.6", "pthread" (lib prefix and .so suffix optional)
+ *   an absolute or relative path (checked to exist)
+ * searched in /etc/ld.so.cache (its "glibc-ld.so.cache1.1" format), then
+ * the standard directories (the multiarch ones such as
+ * /lib/x86_64-linux-gnu, then /lib64, /usr/lib64, /lib, /usr/lib). A
+ * candidate must be an ELF shared object of this machine (class, byte
+ * order, e_machine), so /lib32 entries and linker scripts such as
+ * /usr/lib/x86_64-linux-gnu/libc.so are passed over. "c" or "libc" means
+ * libc.so or libc.so.VERSION: the cache's first such entry (ldconfig puts
+ * the newest first), in a directory the shortest versioned name
+ * ("libz.so.1") before the unversioned one. A name with ".so" is a
+ * soname: that one first ("libz.so" the development link itself), then
+ * longer versions of it.
+ * With pid > 0 the library the running process has mapped is preferred
+ * (from /proc/PID/maps: "libc.so.6", or "libc-2.31.so" for "c"), and
+ * every path goes through /proc/PID/root/... so that a container's
+ * binaries are found (bcc issue 4521): the cache read is the process's
+ * own, and symbolic links are resolved inside that root. A mapped file
+ * since deleted (replaced by an upgrade) is returned as
+ * /proc/PID/map_files/START-END, the file the process runs. A path that
+ * already starts with /proc/ is not prefixed again (bcc #2817).
+ * path gets the result. -ENOENT when not found, -ESRCH when pid is gone,
+ * -ENAMETOOLONG when it does not fit in len, -EINVAL for an empty name,
+ * -errno otherwise. */
+int sym_find_library(const char *name, pid_t pid, char *path, size_t len);
+/* A program name without a slash ("bash"): searched in $PATH like execvp
+ * (the first regular file with execute permission); with pid > 0,
+ * /proc/PID/exe when the process runs a program of that name, else the
+ * $PATH search inside /proc/PID/root (our $PATH, its absolute entries).
+ * A name with a slash is a path, as for sym_find_library. Same return
+ * convention. */
+int sym_find_program(const char *name, pid_t pid, char *path, size_t len);
+
+/* sym_find_library's search without the process's mappings, for files
+ * under root ("" for ours, "/proc/PID/root", or a container's root
+ * directory): root's ld.so.cache, then its standard directories, links
+ * resolved inside root; a path checked to exist inside root. */
+int sym_find_library_in(const char *root, const char *name, char *path, size_t len);
+/* The path the ld.so.cache file cache gives for name ("libc.so.6" or "c",
+ * as for sym_find_library): the first entry whose file, looked up inside
+ * root as above, is a shared object of this machine (a soname's own key
+ * first, entries of a glibc-hwcaps subdirectory last). -ENOENT when none, -ENOEXEC when cache
+ * is not in the 1.1 format (alone or after the old format's table). */
+int sym_ldcache_lookup(const char *cache, const char *root, const char *name,
+		       char *path, size_t len);
 
 #endif

@@ -3,7 +3,7 @@
  * the workload build/tests/usdt_prog measures its own functions', probe
  * sites' and semaphores' file offsets at run time (/proc/self/maps), this
  * process finds libc's malloc through the dynamic linker, and the
- * malformed inputs are written here.
+ * malformed, ld.so.cache and directory-tree inputs are written here.
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -312,9 +313,16 @@ static void *libc_handle(char *path, size_t len)
 	return h;
 }
 
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 TEST(symbols_libc)
 {
-	char mapped[PATH_MAX];
+	char found[PATH_MAX], mapped[PATH_MAX];
 	void *h = libc_handle(mapped, sizeof(mapped));
 	struct timespec t0, t1;
 	struct sym_list l;
@@ -322,8 +330,10 @@ TEST(symbols_libc)
 	double ms;
 
 	CHECK(h != NULL);
+	CHECK_EQ(sym_find_library("c", 0, found, sizeof(found)), 0);
+	CHECK(same_file(found, mapped));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	CHECK_EQ(sym_list_functions(mapped, &l), 0);
+	CHECK_EQ(sym_list_functions(found, &l), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	CHECK(ms < 50);
@@ -662,5 +672,418 @@ TEST(symbols_damaged_files)
 	CHECK(ok > 0 && failed > 0);
 	free(bad);
 	free(img);
+	rmtmp();
+}
+
+/* ---- finding libraries and programs ------------------------------------ */
+
+/* Map a copy of a file named name (in tmpdir); its address, or NULL. */
+static void *map_copy(const char *name, size_t *size, char *path, size_t len)
+{
+	char libc[PATH_MAX];
+	void *h = libc_handle(libc, sizeof(libc)), *img, *m = NULL;
+	int fd;
+
+	snprintf(path, len, "%s/%s", tmpdir, name);
+	img = read_file(libc, size);
+	if (img && *size && !write_file(path, img, *size, 0644) && (fd = open(path, O_RDONLY)) >= 0) {
+		m = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+	}
+	free(img);
+	if (h)
+		dlclose(h);
+	CHECK(m && m != MAP_FAILED);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static void mapped_lib_checks(void)
+{
+	char path[PATH_MAX], want[PATH_MAX + 64], found[PATH_MAX];
+	size_t size, old_size;
+	unsigned long page;
+	void *old, *del;
+
+	mktmp();
+	old = map_copy("libloupeold-2.31.so", &old_size, path, sizeof(path));
+	snprintf(want, sizeof(want), "/proc/%d/root%s", (int)getpid(), path);
+	CHECK_EQ(sym_find_library("loupeold", getpid(), found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	CHECK_EQ(sym_find_library("loupeold", 0, found, sizeof(found)), -ENOENT);
+	del = map_copy("libloupedel.so.1", &size, path, sizeof(path));
+	CHECK_EQ(unlink(path), 0);
+	page = (unsigned long)sysconf(_SC_PAGESIZE);
+	snprintf(want, sizeof(want), "/proc/%d/map_files/%lx-%lx", (int)getpid(),
+		 (unsigned long)del, ((unsigned long)del + size + page - 1) & ~(page - 1));
+	CHECK_EQ(sym_find_library("loupedel", getpid(), found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	/* that path given: not looked up inside the process's root, where
+	 * the link reads as a path that is gone */
+	CHECK_EQ(sym_find_library(want, getpid(), found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	if (old)
+		munmap(old, old_size);
+	if (del)
+		munmap(del, size);
+	rmtmp();
+}
+
+TEST(symbols_find_library)
+{
+	static const char *const names[] = { "c", "libc", "libc.so.6", "libc.so" };
+	char found[PATH_MAX], mapped[PATH_MAX], want[PATH_MAX + 64], line[PATH_MAX + 128];
+	void *h = libc_handle(mapped, sizeof(mapped));
+	uintptr_t malloc_at = h ? (uintptr_t)dlsym(h, "malloc") : 0;
+	unsigned long start, end;
+	const char *b;
+	size_t i;
+	pid_t child;
+	FILE *f;
+	int n;
+
+	CHECK(h != NULL);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CHECK_EQ(sym_find_library(names[i], 0, found, sizeof(found)), 0);
+		CHECK(same_file(found, mapped));
+		/* not the linker script /usr/lib/<multiarch>/libc.so */
+		b = strrchr(found, '/');
+		CHECK(b && !strcmp(b, "/libc.so.6"));
+	}
+	CHECK_EQ(sym_find_library("pthread", 0, found, sizeof(found)), 0);
+	b = strrchr(found, '/');
+	CHECK(b && !strncmp(b, "/libpthread.so.", 15));
+	CHECK_EQ(sym_find_library("loupe-no-such-library", 0, found, sizeof(found)), -ENOENT);
+	CHECK_EQ(sym_find_library("", 0, found, sizeof(found)), -EINVAL);
+	CHECK_EQ(sym_find_library("c", 0, found, 8), -ENAMETOOLONG);
+	/* paths: checked, returned as given */
+	CHECK_EQ(sym_find_library(mapped, 0, found, sizeof(found)), 0);
+	CHECK_STR(found, mapped);
+	CHECK_EQ(sym_find_library("/nonexistent/libx.so", 0, found, sizeof(found)), -ENOENT);
+	CHECK_EQ(sym_find_library("./loupe-no-such.so", 0, found, sizeof(found)), -ENOENT);
+
+	/* pid: the file this process has mapped at malloc's address, seen
+	 * through its root */
+	*want = 0;
+	f = fopen("/proc/self/maps", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &start, &end, &(int){ 0 }) == 2 &&
+		    malloc_at >= start && malloc_at < end) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(want, sizeof(want), "/proc/%d/root%s", (int)getpid(), strchr(line, '/'));
+			break;
+		}
+	if (f)
+		fclose(f);
+	CHECK(*want);
+	CHECK_EQ(sym_find_library("c", getpid(), found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	/* the same file named by its path, inside the process's root */
+	CHECK_EQ(sym_find_library(strstr(want, "/root/") + 5, getpid(), found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	/* a path through /proc/ is not prefixed twice (bcc #2817) */
+	CHECK_EQ(sym_find_library(want, getpid(), found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	/* mapped files: one named the old glibc way (libNAME-VERSION.so),
+	 * one deleted since (its path would now name another file or none) */
+	mapped_lib_checks();
+	/* a process that is gone */
+	child = fork();
+	if (!child)
+		_exit(0);
+	waitpid(child, &n, 0);
+	CHECK_EQ(sym_find_library("c", child, found, sizeof(found)), -ESRCH);
+	if (h)
+		dlclose(h);
+}
+
+/* A file with the first 64 bytes of libc's header (an ELF shared object
+ * of this machine), class or type changed when asked. */
+static void fake_elf(const char *path, int class, int type)
+{
+	char libc[PATH_MAX];
+	void *h = libc_handle(libc, sizeof(libc));
+	unsigned char hdr[64] = { 0 };
+	int fd = open(libc, O_RDONLY);
+
+	CHECK(fd >= 0 && read(fd, hdr, sizeof(hdr)) == (ssize_t)sizeof(hdr));
+	if (fd >= 0)
+		close(fd);
+	if (class)
+		hdr[EI_CLASS] = (unsigned char)class;
+	if (type)
+		memcpy(hdr + EI_NIDENT, &(uint16_t){ (uint16_t)type }, 2);
+	CHECK_EQ(write_file(path, hdr, sizeof(hdr), 0755), 0);
+	if (h)
+		dlclose(h);
+}
+
+struct cache_entry { const char *key, *value; uint64_t hwcap; };
+
+/* An ld.so.cache in format 1.1, after an old-format table when compat;
+ * flags the header's flags byte; nlibs_extra lies about the count. */
+static void write_cache(const char *path, const struct cache_entry *e, int n, bool compat,
+			int flags, uint32_t nlibs_extra)
+{
+	unsigned char buf[8192] = { 0 };
+	size_t off = 0, hdr, strs;
+	int i;
+
+	if (compat) {  /* one old entry: the 1.1 header at 28 rounded up to 32 */
+		memcpy(buf, "ld.so-1.7.0", 11);
+		memcpy(buf + 12, &(uint32_t){ 1 }, 4);
+		off = 32;
+	}
+	hdr = off;
+	memcpy(buf + hdr, "glibc-ld.so.cache1.1", 20);
+	memcpy(buf + hdr + 20, &(uint32_t){ (uint32_t)n + nlibs_extra }, 4);
+	buf[hdr + 28] = (unsigned char)flags;
+	strs = hdr + 48 + (size_t)n * 24;
+	for (i = 0; i < n; i++) {
+		unsigned char *ent = buf + hdr + 48 + (size_t)i * 24;
+		uint32_t k, v;
+
+		k = e[i].key ? (uint32_t)(strs - hdr) : 0xffffff;
+		if (e[i].key) {
+			strcpy((char *)buf + strs, e[i].key);
+			strs += strlen(e[i].key) + 1;
+		}
+		v = (uint32_t)(strs - hdr);
+		strcpy((char *)buf + strs, e[i].value);
+		strs += strlen(e[i].value) + 1;
+		memcpy(ent, &(int32_t){ 0x0303 }, 4);
+		memcpy(ent + 4, &k, 4);
+		memcpy(ent + 8, &v, 4);
+		memcpy(ent + 16, &e[i].hwcap, 8);
+	}
+	CHECK_EQ(write_file(path, buf, strs, 0644), 0);
+}
+
+TEST(symbols_ldcache)
+{
+	char p[8][PATH_MAX], cache[PATH_MAX], found[PATH_MAX], libc[PATH_MAX];
+	void *h;
+
+	mktmp();
+	snprintf(p[0], PATH_MAX, "%s/missing.so", tmpdir);
+	snprintf(p[1], PATH_MAX, "%s/script.so", tmpdir);
+	snprintf(p[2], PATH_MAX, "%s/elf32.so", tmpdir);
+	snprintf(p[3], PATH_MAX, "%s/exec.so", tmpdir);
+	snprintf(p[4], PATH_MAX, "%s/hwcap.so", tmpdir);
+	snprintf(p[5], PATH_MAX, "%s/good.so", tmpdir);
+	snprintf(p[6], PATH_MAX, "%s/other.so", tmpdir);
+	snprintf(cache, sizeof(cache), "%s/ld.so.cache", tmpdir);
+	CHECK_EQ(write_file(p[1], "/* GNU ld script */\n", 20, 0644), 0);
+	fake_elf(p[2], ELFCLASS32, 0);
+	fake_elf(p[3], 0, ET_EXEC);
+	fake_elf(p[4], 0, 0);
+	fake_elf(p[5], 0, 0);
+	fake_elf(p[6], 0, 0);
+	{
+		const struct cache_entry e[] = {
+			{ "libloupe.so.1", p[0], 0 },        /* no such file */
+			{ "libloupe.so.1", p[1], 0 },        /* not ELF */
+			{ "libloupe.so.1", p[2], 0 },        /* another class */
+			{ "libloupe.so.1", p[3], 0 },        /* not a shared object */
+			{ "libloupe.so.1", p[4], 1ull << 62 }, /* glibc-hwcaps: last */
+			{ "libloupe.so.1", p[5], 0 },
+			{ "libloupe.so", p[6], 0 },          /* a development link */
+			{ "libloupe2.so.3", p[4], 1ull << 62 },
+			{ "libloupexyz.so.1", p[6], 0 },
+			{ NULL, p[6], 0 },                   /* key out of the file */
+		};
+
+		write_cache(cache, e, 10, false, 2, 0);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "loupe", found, sizeof(found)), 0);
+		CHECK_STR(found, p[5]);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "libloupe", found, sizeof(found)), 0);
+		CHECK_STR(found, p[5]);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "libloupe.so.1", found, sizeof(found)), 0);
+		CHECK_STR(found, p[5]);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "libloupe.so", found, sizeof(found)), 0);
+		CHECK_STR(found, p[6]);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "loupe2", found, sizeof(found)), 0);
+		CHECK_STR(found, p[4]);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "loupex", found, sizeof(found)), -ENOENT);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "libloupe.so.2", found, sizeof(found)), -ENOENT);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "loupe", found, 10), -ENAMETOOLONG);
+		/* endianness unset: fine; the other byte order: refused */
+		write_cache(cache, e, 10, false, 0, 0);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "loupe", found, sizeof(found)), 0);
+		CHECK_STR(found, p[5]);
+		write_cache(cache, e, 10, false,
+			    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 3 : 2, 0);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "loupe", found, sizeof(found)), -ENOEXEC);
+		/* more entries than the file holds */
+		write_cache(cache, e, 10, false, 2, 1000);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "loupe", found, sizeof(found)), -ENOEXEC);
+		/* the old format's table first (ldconfig -c compat) */
+		write_cache(cache, e, 10, true, 2, 0);
+		CHECK_EQ(sym_ldcache_lookup(cache, "", "loupe", found, sizeof(found)), 0);
+		CHECK_STR(found, p[5]);
+	}
+	CHECK_EQ(write_file(cache, "glibc-ld.so.cache1.1", 20, 0644), 0);
+	CHECK_EQ(sym_ldcache_lookup(cache, "", "loupe", found, sizeof(found)), -ENOEXEC);
+	CHECK_EQ(sym_ldcache_lookup(p[1], "", "loupe", found, sizeof(found)), -ENOEXEC);
+	CHECK_EQ(sym_ldcache_lookup(p[0], "", "loupe", found, sizeof(found)), -ENOENT);
+	/* the system's: libc.so.6 of this machine, not /lib32's */
+	h = libc_handle(libc, sizeof(libc));
+	CHECK_EQ(sym_ldcache_lookup("/etc/ld.so.cache", "", "c", found, sizeof(found)), 0);
+	CHECK(same_file(found, libc));
+	if (h)
+		dlclose(h);
+	rmtmp();
+}
+
+/* The temporary directory without links (as resolved paths come back). */
+static const char *real_tmp(void)
+{
+	static char real[200];
+	char buf[PATH_MAX];
+
+	*real = 0;
+	if (realpath(tmpdir, buf) && strlen(buf) < sizeof(real))
+		strcpy(real, buf);
+	CHECK(*real);
+	return real;
+}
+
+static void mkdirs(const char *root, const char *const *dirs)
+{
+	char path[PATH_MAX];
+
+	for (; *dirs; dirs++) {
+		snprintf(path, sizeof(path), "%s%s", root, *dirs);
+		CHECK_EQ(mkdir(path, 0755), 0);
+	}
+}
+
+static void link_at(const char *root, const char *target, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s", root, name);
+	CHECK_EQ(symlink(target, path), 0);
+}
+
+/* A process's root (a container's) as a directory tree: links resolved
+ * inside it, absolute ones included; its own cache; its directories. */
+TEST(symbols_find_in_root)
+{
+	static const char *const dirs[] = { "/etc", "/usr", "/usr/lib", "/usr/lib/real",
+					    "/usr/lib64", "/lib64", NULL };
+	char path[PATH_MAX], want[PATH_MAX], found[PATH_MAX];
+	const char *root;
+
+	mktmp();
+	root = real_tmp();
+	mkdirs(root, dirs);
+	link_at(root, "usr/lib", "/lib");
+	snprintf(path, sizeof(path), "%s/usr/lib/real/libfoo.so.1.0", root);
+	fake_elf(path, 0, 0);
+	snprintf(want, sizeof(want), "%s", path);
+	/* absolute: must not leave root for the host's /usr/lib */
+	link_at(root, "/usr/lib/real/libfoo.so.1.0", "/usr/lib/libfoo.so.1");
+	/* ".." above root stays at root */
+	link_at(root, "../../../../../../../usr/lib/real/./libfoo.so.1.0", "/usr/lib/libbar.so.1");
+	link_at(root, "libloop.so.1", "/usr/lib/libloop.so.1");
+	{
+		const struct cache_entry e[] = {
+			{ "libfoo.so.1", "/lib/libfoo.so.1", 0 },
+			{ "libbar.so.1", "/lib/libbar.so.1", 0 },
+			{ "libloop.so.1", "/usr/lib/libloop.so.1", 0 },
+		};
+
+		snprintf(path, sizeof(path), "%s/etc/ld.so.cache", root);
+		write_cache(path, e, 3, false, 2, 0);
+	}
+	CHECK_EQ(sym_ldcache_lookup(path, root, "foo", found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	CHECK_EQ(sym_find_library_in(root, "foo", found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	CHECK_EQ(sym_find_library_in(root, "libbar.so.1", found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	CHECK_EQ(sym_find_library_in(root, "/lib/libfoo.so.1", found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	CHECK_EQ(sym_find_library_in(root, "loop", found, sizeof(found)), -ENOENT);
+	CHECK_EQ(sym_find_library_in(root, "/lib/libloop.so.1", found, sizeof(found)), -ELOOP);
+
+	/* no cache: the directories, in order, each candidate checked */
+	CHECK_EQ(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/lib64/libdir.so.1", root);
+	fake_elf(path, ELFCLASS32, 0);       /* first directory, wrong class */
+	snprintf(path, sizeof(path), "%s/usr/lib64/libdir.so", root);
+	CHECK_EQ(write_file(path, "INPUT(libdir.so.2)\n", 19, 0644), 0);
+	snprintf(path, sizeof(path), "%s/usr/lib64/libdir.so.2.0.1", root);
+	fake_elf(path, 0, 0);
+	snprintf(path, sizeof(path), "%s/usr/lib64/libdir.so.2", root);
+	fake_elf(path, 0, 0);
+	snprintf(want, sizeof(want), "%s", path);
+	CHECK_EQ(sym_find_library_in(root, "dir", found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	CHECK_EQ(sym_find_library_in(root, "libdir.so", found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	/* libdir.so an ELF file too (a development link): "dir" still
+	 * means the runtime name, "libdir.so" that file */
+	snprintf(path, sizeof(path), "%s/usr/lib64/libdir.so", root);
+	CHECK_EQ(unlink(path), 0);
+	fake_elf(path, 0, 0);
+	CHECK_EQ(sym_find_library_in(root, "dir", found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	CHECK_EQ(sym_find_library_in(root, "libdir.so", found, sizeof(found)), 0);
+	CHECK_STR(found, path);
+	CHECK_EQ(sym_find_library_in(root, "libdir.so.2.0.1", found, sizeof(found)), 0);
+	CHECK_STR(found, strcat(want, ".0.1"));
+	CHECK_EQ(sym_find_library_in(root, "foo", found, sizeof(found)), 0);  /* /lib -> usr/lib */
+	snprintf(want, sizeof(want), "%s/usr/lib/real/libfoo.so.1.0", root);
+	CHECK_STR(found, want);
+	rmtmp();
+}
+
+TEST(symbols_find_program)
+{
+	static const char *const dirs[] = { "/b0", "/b0/loupe-prog", "/b1", "/b2", NULL };
+	char path[PATH_MAX], want[PATH_MAX], found[PATH_MAX], self[PATH_MAX];
+	char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	const char *root;
+	ssize_t n;
+	pid_t child;
+	int status;
+
+	mktmp();
+	root = real_tmp();
+	mkdirs(root, dirs);
+	snprintf(path, sizeof(path), "%s/b1/loupe-prog", root);
+	CHECK_EQ(write_file(path, "#!/bin/sh\n", 10, 0644), 0);  /* not executable */
+	snprintf(want, sizeof(want), "%s/b2/loupe-prog", root);
+	CHECK_EQ(write_file(want, "#!/bin/sh\n", 10, 0755), 0);
+	snprintf(path, sizeof(path), "%s/b0:%s/b1:%s/b2", root, root, root);
+	setenv("PATH", path, 1);
+	CHECK_EQ(sym_find_program("loupe-prog", 0, found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	CHECK_EQ(sym_find_program("loupe-none", 0, found, sizeof(found)), -ENOENT);
+	CHECK_EQ(sym_find_program("", 0, found, sizeof(found)), -EINVAL);
+	CHECK_EQ(sym_find_program(want, 0, found, sizeof(found)), 0);
+	CHECK_STR(found, want);
+	/* pid: not its program, so $PATH inside its root */
+	CHECK_EQ(sym_find_program("loupe-prog", getpid(), found, sizeof(found)), 0);
+	snprintf(path, sizeof(path), "/proc/%d/root%s/b2/loupe-prog", (int)getpid(), root);
+	CHECK_STR(found, path);
+	/* pid: its own program */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	CHECK(n > 0);
+	self[n > 0 ? n : 0] = 0;
+	CHECK_EQ(sym_find_program(strrchr(self, '/') + 1, getpid(), found, sizeof(found)), 0);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)getpid());
+	CHECK_STR(found, path);
+	child = fork();
+	if (!child)
+		_exit(0);
+	waitpid(child, &status, 0);
+	CHECK_EQ(sym_find_program("loupe-prog", child, found, sizeof(found)), -ESRCH);
+	if (old)
+		setenv("PATH", old, 1);
+	else
+		unsetenv("PATH");
+	free(old);
 	rmtmp();
 }

@@ -1,11 +1,11 @@
 /*
  * common/symbols.h against files whose answers are known another way:
  * the workload build/tests/usdt_prog measures its own functions', probe
- * sites' and semaphores' file offsets at run time (/proc/self/maps), this
- * process finds libc's malloc through the dynamic linker, and the
- * malformed, ld.so.cache and directory-tree inputs are written here.
+ * sites' and semaphores' file offsets at run time (/proc/self/maps), and
+ * those of the libc it runs, found through the dynamic linker (so this
+ * test needs no dlopen and runs in a static build too); the malformed,
+ * ld.so.cache and directory-tree inputs are written here.
  */
-#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,55 +47,124 @@ static const char *workload(void)
 	return path;
 }
 
-/* What "usdt_prog offsets" printed for what, or -1 (a failed check). */
-static struct { char what[64]; long long off; } measured[16];
-static int nmeasured;
+/* What the workload printed, "<what> <value>" a line: usdt_prog offsets
+ * and usdt_prog libc (the libc it runs: the code this test expects). */
+struct report {
+	const char *mode;
+	int n;
+	struct { char what[64]; char val[PATH_MAX]; } v[16];
+};
+static struct report offsets_report = { "offsets" }, libc_report = { "libc" };
 
-static long long runtime(const char *what)
+static void report_line(struct report *r, const char *line)
+{
+	int n = 0;
+
+	if (r->n < 16 && sscanf(line, "%63s %n", r->v[r->n].what, &n) == 1 && n) {
+		snprintf(r->v[r->n].val, sizeof(r->v[r->n].val), "%s", line + n);
+		r->v[r->n].val[strcspn(r->v[r->n].val, "\n")] = 0;
+		r->n++;
+	}
+}
+
+static const char *report_get(struct report *r, const char *what)
 {
 	int i;
 
-	if (!nmeasured) {
-		char cmd[PATH_MAX + 16], line[256];
+	if (!r->n) {
+		char cmd[PATH_MAX + 16], line[PATH_MAX + 64];
 		FILE *p;
 
-		snprintf(cmd, sizeof(cmd), "'%s' offsets", workload());
+		snprintf(cmd, sizeof(cmd), "'%s' %s", workload(), r->mode);
 		p = popen(cmd, "r");
-		while (p && nmeasured < 16 && fgets(line, sizeof(line), p))
-			if (sscanf(line, "%63s %llx", measured[nmeasured].what,
-				   &measured[nmeasured].off) == 2)
-				nmeasured++;
+		while (p && fgets(line, sizeof(line), p))
+			report_line(r, line);
 		if (p)
 			pclose(p);
-		if (!nmeasured)
-			fprintf(stderr, "  %s offsets: no output (make tests builds it)\n", workload());
+		if (!r->n)
+			fprintf(stderr, "  %s %s: no output (make tests builds it)\n", workload(), r->mode);
 	}
-	for (i = 0; i < nmeasured; i++)
-		if (!strcmp(measured[i].what, what))
-			return measured[i].off;
-	fprintf(stderr, "  usdt_prog measured no %s\n", what);
+	for (i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].what, what))
+			return r->v[i].val;
+	fprintf(stderr, "  usdt_prog %s printed no %s\n", r->mode, what);
 	unit_failed_checks++;
-	return -1;
+	return "";
 }
 
-/* The file offset of a mapped address of this process (/proc/self/maps). */
-static long long self_offset(const void *addr)
+/* A file offset the workload measured, or -1 (a failed check). */
+static long long measured(struct report *r, const char *what)
 {
-	unsigned long start, end, off;
-	uintptr_t a = (uintptr_t)addr;
-	char line[4096];
-	long long found = -1;
-	FILE *f = fopen("/proc/self/maps", "r");
+	const char *v = report_get(r, what);
+	char *end;
+	long long off = strtoll(v, &end, 16);
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &off) == 3 &&
-		    a >= start && a < end) {
-			found = (long long)(a - start + off);
-			break;
-		}
+	return *v && !*end ? off : -1;
+}
+
+static long long runtime(const char *what)
+{
+	return measured(&offsets_report, what);
+}
+
+static long long in_libc(const char *what)
+{
+	return measured(&libc_report, what);
+}
+
+static const char *libc_path(void)
+{
+	return report_get(&libc_report, "libc");
+}
+
+/* usdt_prog libc wait, running with its report read (map: the path of
+ * its libc mapping); it exits when *in is closed. */
+static pid_t spawn_waiting(int *in, char *map, size_t len)
+{
+	int to[2], from[2];
+	char line[PATH_MAX + 64];
+	struct report r = { "libc wait" };
+	pid_t pid;
+	FILE *f;
+	int i;
+
+	*map = 0;
+	*in = -1;
+	if (pipe(to) || pipe(from) || (pid = fork()) < 0) {
+		CHECK(!"pipes and a child");
+		return -1;  /* (a test process: the descriptors stay) */
+	}
+	if (!pid) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		close(to[1]);
+		close(from[0]);
+		execl(workload(), "usdt_prog", "libc", "wait", (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	*in = to[1];
+	f = fdopen(from[0], "r");
+	while (f && fgets(line, sizeof(line), f) && strcmp(line, "ready\n"))
+		report_line(&r, line);
 	if (f)
 		fclose(f);
-	return found;
+	for (i = 0; i < r.n; i++)
+		if (!strcmp(r.v[i].what, "map"))
+			snprintf(map, len, "%s", r.v[i].val);
+	CHECK(*map == '/');
+	return pid;
+}
+
+static void stop_waiting(pid_t pid, int in)
+{
+	int status;
+
+	if (in >= 0)
+		close(in);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
 }
 
 static char tmpdir[64];
@@ -301,18 +370,6 @@ TEST(symbols_unique_offsets)
 	sym_list_free(&w);
 }
 
-/* libc as this process runs it, and what the dynamic linker says. */
-static void *libc_handle(char *path, size_t len)
-{
-	void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-	Dl_info info;
-
-	*path = 0;
-	if (h && dladdr(dlsym(h, "malloc"), &info) && info.dli_fname)
-		snprintf(path, len, "%s", info.dli_fname);
-	return h;
-}
-
 static bool same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
@@ -320,18 +377,17 @@ static bool same_file(const char *a, const char *b)
 	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* libc as the workload runs it: offsets of the code it calls. */
 TEST(symbols_libc)
 {
-	char found[PATH_MAX], mapped[PATH_MAX];
-	void *h = libc_handle(mapped, sizeof(mapped));
 	struct timespec t0, t1;
 	struct sym_list l;
 	const struct sym *s;
+	char found[PATH_MAX];
 	double ms;
 
-	CHECK(h != NULL);
 	CHECK_EQ(sym_find_library("c", 0, found, sizeof(found)), 0);
-	CHECK(same_file(found, mapped));
+	CHECK(same_file(found, libc_path()));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_EQ(sym_list_functions(found, &l), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -339,31 +395,28 @@ TEST(symbols_libc)
 	CHECK(ms < 50);
 	CHECK(l.n > 1000);
 	CHECK(sorted_unique(&l));
-	/* malloc: the offset of the code this process calls */
-	if ((s = need(&l, "malloc")) && h) {
-		CHECK_EQ(s->offset, self_offset(dlsym(h, "malloc")));
+	if ((s = need(&l, "malloc"))) {
+		CHECK_EQ(s->offset, in_libc("malloc"));
 		CHECK(!s->ifunc);
 	}
-	if ((s = need(&l, "free")) && h)
-		CHECK_EQ(s->offset, self_offset(dlsym(h, "free")));
+	if ((s = need(&l, "free")))
+		CHECK_EQ(s->offset, in_libc("free"));
 #ifdef __x86_64__
 	if ((s = need(&l, "strlen")))
 		CHECK(s->ifunc);
 	/* the default version, though the old one comes first in the file:
 	 * pthread_cond_signal@@GLIBC_2.3.2, not @GLIBC_2.2.5 */
-	if ((s = need(&l, "pthread_cond_signal")) && h) {
-		CHECK_EQ(s->offset, self_offset(dlsym(h, "pthread_cond_signal")));
-		CHECK(s->offset != (uint64_t)self_offset(dlvsym(h, "pthread_cond_signal", "GLIBC_2.2.5")));
+	if ((s = need(&l, "pthread_cond_signal"))) {
+		CHECK_EQ(s->offset, in_libc("pthread_cond_signal"));
+		CHECK(in_libc("pthread_cond_signal@GLIBC_2.2.5") < (long long)s->offset);
 	}
 	/* memcpy@@GLIBC_2.14 (an IFUNC), not the old memcpy@GLIBC_2.2.5 */
-	if ((s = need(&l, "memcpy")) && h) {
+	if ((s = need(&l, "memcpy"))) {
 		CHECK(s->ifunc);
-		CHECK(s->offset != (uint64_t)self_offset(dlvsym(h, "memcpy", "GLIBC_2.2.5")));
+		CHECK(s->offset != (uint64_t)in_libc("memcpy@GLIBC_2.2.5"));
 	}
 #endif
 	sym_list_free(&l);
-	if (h)
-		dlclose(h);
 }
 
 /* ---- USDT probes ----------------------------------------------------- */
@@ -677,22 +730,19 @@ TEST(symbols_damaged_files)
 
 /* ---- finding libraries and programs ------------------------------------ */
 
-/* Map a copy of a file named name (in tmpdir); its address, or NULL. */
+/* Map a copy of the workload named name (in tmpdir); its address, or NULL. */
 static void *map_copy(const char *name, size_t *size, char *path, size_t len)
 {
-	char libc[PATH_MAX];
-	void *h = libc_handle(libc, sizeof(libc)), *img, *m = NULL;
+	void *img, *m = NULL;
 	int fd;
 
 	snprintf(path, len, "%s/%s", tmpdir, name);
-	img = read_file(libc, size);
+	img = read_file(workload(), size);
 	if (img && *size && !write_file(path, img, *size, 0644) && (fd = open(path, O_RDONLY)) >= 0) {
 		m = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
 		close(fd);
 	}
 	free(img);
-	if (h)
-		dlclose(h);
 	CHECK(m && m != MAP_FAILED);
 	return m == MAP_FAILED ? NULL : m;
 }
@@ -731,20 +781,16 @@ static void mapped_lib_checks(void)
 TEST(symbols_find_library)
 {
 	static const char *const names[] = { "c", "libc", "libc.so.6", "libc.so" };
-	char found[PATH_MAX], mapped[PATH_MAX], want[PATH_MAX + 64], line[PATH_MAX + 128];
-	void *h = libc_handle(mapped, sizeof(mapped));
-	uintptr_t malloc_at = h ? (uintptr_t)dlsym(h, "malloc") : 0;
-	unsigned long start, end;
+	char found[PATH_MAX], libc[PATH_MAX], map[PATH_MAX], want[PATH_MAX + 64];
 	const char *b;
 	size_t i;
 	pid_t child;
-	FILE *f;
-	int n;
+	int in, n;
 
-	CHECK(h != NULL);
+	snprintf(libc, sizeof(libc), "%s", libc_path());
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		CHECK_EQ(sym_find_library(names[i], 0, found, sizeof(found)), 0);
-		CHECK(same_file(found, mapped));
+		CHECK(same_file(found, libc));
 		/* not the linker script /usr/lib/<multiarch>/libc.so */
 		b = strrchr(found, '/');
 		CHECK(b && !strcmp(b, "/libc.so.6"));
@@ -756,33 +802,24 @@ TEST(symbols_find_library)
 	CHECK_EQ(sym_find_library("", 0, found, sizeof(found)), -EINVAL);
 	CHECK_EQ(sym_find_library("c", 0, found, 8), -ENAMETOOLONG);
 	/* paths: checked, returned as given */
-	CHECK_EQ(sym_find_library(mapped, 0, found, sizeof(found)), 0);
-	CHECK_STR(found, mapped);
+	CHECK_EQ(sym_find_library(libc, 0, found, sizeof(found)), 0);
+	CHECK_STR(found, libc);
 	CHECK_EQ(sym_find_library("/nonexistent/libx.so", 0, found, sizeof(found)), -ENOENT);
 	CHECK_EQ(sym_find_library("./loupe-no-such.so", 0, found, sizeof(found)), -ENOENT);
 
-	/* pid: the file this process has mapped at malloc's address, seen
+	/* pid: the file the workload has mapped at malloc's address, seen
 	 * through its root */
-	*want = 0;
-	f = fopen("/proc/self/maps", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &start, &end, &(int){ 0 }) == 2 &&
-		    malloc_at >= start && malloc_at < end) {
-			line[strcspn(line, "\n")] = 0;
-			snprintf(want, sizeof(want), "/proc/%d/root%s", (int)getpid(), strchr(line, '/'));
-			break;
-		}
-	if (f)
-		fclose(f);
-	CHECK(*want);
-	CHECK_EQ(sym_find_library("c", getpid(), found, sizeof(found)), 0);
+	child = spawn_waiting(&in, map, sizeof(map));
+	snprintf(want, sizeof(want), "/proc/%d/root%s", (int)child, map);
+	CHECK_EQ(sym_find_library("c", child, found, sizeof(found)), 0);
 	CHECK_STR(found, want);
 	/* the same file named by its path, inside the process's root */
-	CHECK_EQ(sym_find_library(strstr(want, "/root/") + 5, getpid(), found, sizeof(found)), 0);
+	CHECK_EQ(sym_find_library(map, child, found, sizeof(found)), 0);
 	CHECK_STR(found, want);
 	/* a path through /proc/ is not prefixed twice (bcc #2817) */
-	CHECK_EQ(sym_find_library(want, getpid(), found, sizeof(found)), 0);
+	CHECK_EQ(sym_find_library(want, child, found, sizeof(found)), 0);
 	CHECK_STR(found, want);
+	stop_waiting(child, in);
 	/* mapped files: one named the old glibc way (libNAME-VERSION.so),
 	 * one deleted since (its path would now name another file or none) */
 	mapped_lib_checks();
@@ -792,29 +829,23 @@ TEST(symbols_find_library)
 		_exit(0);
 	waitpid(child, &n, 0);
 	CHECK_EQ(sym_find_library("c", child, found, sizeof(found)), -ESRCH);
-	if (h)
-		dlclose(h);
 }
 
-/* A file with the first 64 bytes of libc's header (an ELF shared object
- * of this machine), class or type changed when asked. */
+/* A file with the first 64 bytes of the workload's header (an ELF file of
+ * this machine), made a shared object unless type says otherwise, class
+ * changed when asked. */
 static void fake_elf(const char *path, int class, int type)
 {
-	char libc[PATH_MAX];
-	void *h = libc_handle(libc, sizeof(libc));
 	unsigned char hdr[64] = { 0 };
-	int fd = open(libc, O_RDONLY);
+	int fd = open(workload(), O_RDONLY);
 
 	CHECK(fd >= 0 && read(fd, hdr, sizeof(hdr)) == (ssize_t)sizeof(hdr));
 	if (fd >= 0)
 		close(fd);
 	if (class)
 		hdr[EI_CLASS] = (unsigned char)class;
-	if (type)
-		memcpy(hdr + EI_NIDENT, &(uint16_t){ (uint16_t)type }, 2);
+	memcpy(hdr + EI_NIDENT, &(uint16_t){ (uint16_t)(type ? type : ET_DYN) }, 2);
 	CHECK_EQ(write_file(path, hdr, sizeof(hdr), 0755), 0);
-	if (h)
-		dlclose(h);
 }
 
 struct cache_entry { const char *key, *value; uint64_t hwcap; };
@@ -860,8 +891,7 @@ static void write_cache(const char *path, const struct cache_entry *e, int n, bo
 
 TEST(symbols_ldcache)
 {
-	char p[8][PATH_MAX], cache[PATH_MAX], found[PATH_MAX], libc[PATH_MAX];
-	void *h;
+	char p[8][PATH_MAX], cache[PATH_MAX], found[PATH_MAX];
 
 	mktmp();
 	snprintf(p[0], PATH_MAX, "%s/missing.so", tmpdir);
@@ -926,11 +956,8 @@ TEST(symbols_ldcache)
 	CHECK_EQ(sym_ldcache_lookup(p[1], "", "loupe", found, sizeof(found)), -ENOEXEC);
 	CHECK_EQ(sym_ldcache_lookup(p[0], "", "loupe", found, sizeof(found)), -ENOENT);
 	/* the system's: libc.so.6 of this machine, not /lib32's */
-	h = libc_handle(libc, sizeof(libc));
 	CHECK_EQ(sym_ldcache_lookup("/etc/ld.so.cache", "", "c", found, sizeof(found)), 0);
-	CHECK(same_file(found, libc));
-	if (h)
-		dlclose(h);
+	CHECK(same_file(found, libc_path()));
 	rmtmp();
 }
 

@@ -52,7 +52,7 @@ static void elf_file_close(struct elf_file *ef)
 static int elf_file_open(const char *path, struct elf_file *ef)
 {
 	struct stat st;
-	size_t i, nph;
+	size_t i, nph, phsz;
 	int err = -ENOEXEC;
 
 	memset(ef, 0, sizeof(*ef));
@@ -81,7 +81,9 @@ static int elf_file_open(const char *path, struct elf_file *ef)
 	if (ef->ehdr.e_ident[EI_CLASS] != NATIVE_CLASS ||
 	    (ef->ehdr.e_type != ET_EXEC && ef->ehdr.e_type != ET_DYN))
 		goto fail;
-	if (elf_getphdrnum(ef->elf, &nph))
+	/* a count past what the file can hold is a lie (PN_XNUM allows 2^32) */
+	phsz = gelf_fsize(ef->elf, ELF_T_PHDR, 1, EV_CURRENT);
+	if (!phsz || elf_getphdrnum(ef->elf, &nph) || nph > (uint64_t)st.st_size / phsz)
 		goto fail;
 	ef->segs = calloc(nph ? nph : 1, sizeof(*ef->segs));
 	if (!ef->segs) {

@@ -698,7 +698,8 @@ TEST(symbols_damaged_files)
 		check_damaged(path, size, &ok, &failed);
 	}
 	/* specific lies: a symbol table linked to no string table, a
-	 * section beyond the end, a section count beyond the table */
+	 * section beyond the end, section and segment counts beyond the
+	 * tables */
 	{
 		Elf64_Shdr *st;
 
@@ -716,6 +717,12 @@ TEST(symbols_damaged_files)
 		((Elf64_Ehdr *)bad)->e_shnum = 0xfff0;
 		CHECK_EQ(write_file(path, bad, size, 0644), 0);
 		check_damaged(path, size, &ok, &failed);
+		/* PN_XNUM: the real count in section 0's sh_info, here 2^31 */
+		memcpy(bad, img, size);
+		((Elf64_Ehdr *)bad)->e_phnum = PN_XNUM;
+		((Elf64_Shdr *)(bad + ((Elf64_Ehdr *)bad)->e_shoff))->sh_info = 0x80000000u;
+		CHECK_EQ(write_file(path, bad, size, 0644), 0);
+		CHECK_EQ(sym_list_functions(path, &(struct sym_list){ 0 }), -ENOEXEC);
 		memcpy(bad, img, size);
 		if ((st = section(bad, ".note.stapsdt")))
 			*(uint32_t *)(bad + st->sh_offset + 4) = 0xfffffff0;  /* descsz */

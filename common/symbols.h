@@ -87,8 +87,9 @@ void usdt_list_free(struct usdt_list *l);
  * binaries are found (bcc issue 4521): the cache read is the process's
  * own, and symbolic links are resolved inside that root. A mapped file
  * since deleted (replaced by an upgrade) is returned as
- * /proc/PID/map_files/START-END, the file the process runs. A path that
- * already starts with /proc/ is not prefixed again (bcc #2817).
+ * /proc/PID/map_files/START-END, the file the process runs. An absolute
+ * path given is looked up inside that root too, unless it already starts
+ * with /proc/ (bcc #2817: not prefixed twice); a relative one is ours.
  * path gets the result. -ENOENT when not found, -ESRCH when pid is gone,
  * -ENAMETOOLONG when it does not fit in len, -EINVAL for an empty name,
  * -errno otherwise. */
@@ -109,8 +110,9 @@ int sym_find_library_in(const char *root, const char *name, char *path, size_t l
 /* The path the ld.so.cache file cache gives for name ("libc.so.6" or "c",
  * as for sym_find_library): the first entry whose file, looked up inside
  * root as above, is a shared object of this machine (a soname's own key
- * first, entries of a glibc-hwcaps subdirectory last). -ENOENT when none, -ENOEXEC when cache
- * is not in the 1.1 format (alone or after the old format's table). */
+ * first, entries of a glibc-hwcaps subdirectory last). -ENOENT when none,
+ * -ENOEXEC when cache is not in the 1.1 format (alone or after the old
+ * format's table). */
 int sym_ldcache_lookup(const char *cache, const char *root, const char *name,
 		       char *path, size_t len);
 

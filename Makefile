@@ -16,7 +16,7 @@
 # vmlinux.h is generated from $(VMLINUX_BTF) (default: the running kernel's
 # BTF); point VMLINUX_BTF at another BTF file, or VMLINUX_H at a header.
 
-TOOLS      := opensnoop biolatency execsnoop tcpconnect errsnoop fileslower
+TOOLS      := opensnoop biolatency execsnoop tcpconnect errsnoop fileslower funccount
 VERSION    := 0.1.0
 
 ifeq ($(SANITIZE),1)

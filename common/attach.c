@@ -394,28 +394,69 @@ int attach_uprobe(struct bpf_program *p, const char *path, uint64_t offset, pid_
 	return err;
 }
 
-int attach_uprobes(struct bpf_program *p, const char *path, const uint64_t *offsets,
-		   const uint64_t *cookies, size_t n, pid_t pid, bool ret)
+/* The kernel refuses this offset's instruction (uprobes cannot probe every
+ * instruction: ENOTSUPP, 524) or the offset itself. */
+static bool unprobeable(int err)
 {
-	size_t i;
-	int fd, err;
+	return err == -524 || err == -EINVAL || err == -EOPNOTSUPP;
+}
 
-	if (!n)
-		return 0;
-	if (bpf_program__expected_attach_type(p) == ATTACH_TRACE_UPROBE_MULTI) {
-		fd = link_create_uprobe_multi(bpf_program__fd(p), path, offsets, cookies, n,
-					      pid, ret);
-		if (fd < 0)
-			return failf(fd, "uprobe_multi %s (%zu offsets)", path, n);
+/* offsets[0..n) in uprobe_multi links: one, or, when the kernel refuses an
+ * offset (the whole link fails then), halves, down to the offsets it
+ * refuses, which are marked in skipped[] (or fail the call without it). */
+static int multi_bisect(int prog_fd, const char *path, const uint64_t *offsets,
+			const uint64_t *cookies, size_t n, pid_t pid, bool ret, bool *skipped)
+{
+	size_t h = n / 2;
+	int fd = link_create_uprobe_multi(prog_fd, path, offsets, cookies, n, pid, ret), err;
+
+	if (fd >= 0) {
 		if ((err = add(NULL, fd)))
 			close(fd);
 		return err;
 	}
-	if ((err = attach_reserve_fds(n * 2)))
-		return failf(err, "uprobes %s (%zu)", path, n);
-	for (i = 0; i < n; i++)
-		if ((err = attach_uprobe(p, path, offsets[i], pid, ret, cookies ? cookies[i] : 0)))
-			return err;
+	if (!skipped || !unprobeable(fd))
+		return fd;
+	if (n == 1) {
+		skipped[0] = true;
+		return 0;
+	}
+	err = multi_bisect(prog_fd, path, offsets, cookies ? cookies : NULL, h, pid, ret, skipped);
+	if (!err)
+		err = multi_bisect(prog_fd, path, offsets + h, cookies ? cookies + h : NULL, n - h,
+				   pid, ret, skipped + h);
+	return err;
+}
+
+int attach_uprobes(struct bpf_program *p, const char *path, const uint64_t *offsets,
+		   const uint64_t *cookies, size_t n, pid_t pid, bool ret, bool *skipped)
+{
+	size_t i, bad = 0;
+	int err;
+
+	if (!n)
+		return 0;
+	if (skipped)
+		memset(skipped, 0, n * sizeof(*skipped));
+	if (bpf_program__expected_attach_type(p) == ATTACH_TRACE_UPROBE_MULTI) {
+		err = multi_bisect(bpf_program__fd(p), path, offsets, cookies, n, pid, ret, skipped);
+		if (err)
+			return failf(err, "uprobe_multi %s (%zu offsets)", path, n);
+	} else {
+		if ((err = attach_reserve_fds(n * 2)))
+			return failf(err, "uprobes %s (%zu)", path, n);
+		for (i = 0; i < n; i++) {
+			err = attach_uprobe(p, path, offsets[i], pid, ret, cookies ? cookies[i] : 0);
+			if (err && skipped && unprobeable(err))
+				skipped[i] = true;
+			else if (err)
+				return err;
+		}
+	}
+	for (i = 0; skipped && i < n; i++)
+		bad += skipped[i];
+	if (bad == n)
+		return failf(-ENOTSUP, "uprobes %s: no offset can be probed", path);
 	return 0;
 }
 

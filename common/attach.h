@@ -58,9 +58,12 @@ int attach_raw_tp(struct bpf_program *p, const char *name, uint64_t cookie);
 int attach_uprobe(struct bpf_program *p, const char *path, uint64_t offset, pid_t pid,
 		  bool ret, uint64_t cookie);
 /* n uprobes of one binary: one uprobe_multi link where the kernel has them
- * and p was prepared (attach_prepare_uprobe_multi), else n links. */
+ * and p was prepared (attach_prepare_uprobe_multi), else n links. With
+ * skipped (n entries), an offset the kernel cannot probe (an instruction
+ * uprobes refuse) is marked there and left out, instead of failing the
+ * whole call; all of them refused is still an error. */
 int attach_uprobes(struct bpf_program *p, const char *path, const uint64_t *offsets,
-		   const uint64_t *cookies, size_t n, pid_t pid, bool ret);
+		   const uint64_t *cookies, size_t n, pid_t pid, bool ret, bool *skipped);
 /* A USDT probe (libbpf's USDT support; the BPF side includes
  * <bpf/usdt.bpf.h> and reads the cookie with bpf_usdt_cookie()). */
 int attach_usdt(struct bpf_program *p, const char *path, const char *provider,

@@ -79,7 +79,7 @@ static int attach_kind(struct attach_test_bpf *s, const char *kind)
 		uint64_t cookies[2] = { 5, 6 };
 
 		err = attach_uprobes(s->progs.on_uprobe, EXE, offs, cookies, 2,
-				     getpid(), false);
+				     getpid(), false, NULL);
 	} else if (!strcmp(kind, "usdt")) {
 		err = attach_usdt(s->progs.on_usdt, EXE, "loupe_test", "ping",
 				  getpid(), 8);

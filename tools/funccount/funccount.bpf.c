@@ -37,12 +37,7 @@ struct {
 } keyed SEC(".maps");
 
 /* --offset-heatmap: where in its second each hit fell */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct loupe_hist);
-} offsets SEC(".maps");
+LOUPE_HIST_ARRAY(offsets);
 
 static __always_inline int hit(__u64 probe)
 {

@@ -28,15 +28,10 @@ static int npatterns;
 /* --cpu LIST: CPU numbers */
 static int cpu_item(void *ctx, const char *s, size_t len)
 {
-	char buf[8];
 	uint64_t v;
 	int err;
 
-	if (len >= sizeof(buf))
-		return -ERANGE;
-	memcpy(buf, s, len);
-	buf[len] = 0;
-	if ((err = parse_u64(buf, 0, FC_CPU_MAX - 1, &v)))
+	if ((err = parse_u64_item(s, len, 0, FC_CPU_MAX - 1, &v)))
 		return err;
 	cfg.cpus[v / 8] |= (uint8_t)(1 << (v % 8));
 	cfg.cpu_on = 1;
@@ -167,7 +162,8 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 static int attach_kfuncs(struct funccount_bpf *s, const char **syms, uint64_t *cookies,
 			 size_t n)
 {
-	LIBBPF_OPTS(bpf_kprobe_multi_opts, mo, .syms = syms, .cnt = n, .cookies = cookies);
+	LIBBPF_OPTS(bpf_kprobe_multi_opts, mo, .syms = syms, .cnt = n,
+		    .cookies = (const __u64 *)cookies);
 	struct bpf_link *l = bpf_program__attach_kprobe_multi_opts(s->progs.fc_kprobe_multi,
 								    NULL, &mo);
 	int e_multi = -errno, e_kprobe = 0;
@@ -208,11 +204,13 @@ static int attach_all(struct funccount_bpf *s)
 	const char **syms = calloc(probes.n, sizeof(char *));
 	uint64_t *ck = calloc(probes.n, sizeof(uint64_t)), *offs = calloc(probes.n, 8);
 	uint64_t *kidx = calloc(probes.n, sizeof(uint64_t));
-	bool *done = calloc(probes.n, 1);
+	bool *done = calloc(probes.n, 1), *skipped = calloc(probes.n, 1);
+	size_t nskipped = 0;
+	const char *first = NULL;
 	pid_t pid = o.npids ? (pid_t)o.pids[0] : -1;
 	int err = 0;
 
-	if (!syms || !ck || !offs || !done || !kidx) {
+	if (!syms || !ck || !offs || !done || !kidx || !skipped) {
 		err = loupe_fail("attach", -ENOMEM);
 		goto out;
 	}
@@ -248,7 +246,14 @@ static int attach_all(struct funccount_bpf *s)
 					ck[n++] = j;
 					done[j] = true;
 				}
-			r = attach_uprobes(s->progs.fc_uprobe, p->path, offs, ck, n, pid, false);
+			r = attach_uprobes(s->progs.fc_uprobe, p->path, offs, ck, n, pid, false,
+					   skipped);
+			for (j = 0; !r && j < n; j++)
+				if (skipped[j]) {
+					probes.v[ck[j]].skipped = true;
+					if (!nskipped++)
+						first = probes.v[ck[j]].name;
+				}
 			if (r == -EACCES && !attach_uprobe_multi_supported())
 				loupe_warn("single uprobes need CAP_SYS_ADMIN on kernels without "
 					   "uprobe_multi (6.6)");
@@ -265,7 +270,11 @@ static int attach_all(struct funccount_bpf *s)
 	}
 	if (!err && nk)
 		err = attach_kfuncs(s, syms, kidx, nk);
+	if (!err && nskipped)
+		loupe_warn("%zu function%s cannot be probed (e.g. %s: an instruction uprobes "
+			   "refuse): left out", nskipped, nskipped > 1 ? "s" : "", first);
 out:
+	free(skipped);
 	free(kidx);
 	free(syms);
 	free(ck);
@@ -374,12 +383,7 @@ int main(int argc, char **argv)
 	}
 
 	/* load */
-	err = funccount_bpf__load(skel);
-	if (err) {
-		err = loupe_fail_load(err);
-		goto out;
-	}
-	err = loupe_fill_filters(skel->skeleton, &o);
+	err = loupe_loaded(skel->skeleton, &o, funccount_bpf__load(skel));
 	if (err)
 		goto out;
 
@@ -406,8 +410,8 @@ int main(int argc, char **argv)
 		o.interval_ns = 1000000000ULL;
 		histrun_check(&o, 0);
 		err = histrun(skel->skeleton, &h, &o);
-		if (err && !h.reported)
-			loupe_fail("reading histograms", err);
+		if (h.reported)
+			err = 1; /* said why */
 	} else {
 		out_init(&r.out, stdout, o.json, cols, C__NR, OUT_BIT(C_FUNC) | OUT_BIT(C_COUNT) |
 			 (by & FC_BY_PROCESS ? OUT_BIT(C_PID) : 0) |
@@ -416,11 +420,9 @@ int main(int argc, char **argv)
 		err = r.t ? interval__init(&iv, skel->skeleton, &o) : -ENOMEM;
 		if (!err)
 			err = interval__run(&iv, summary, &r);
-		if (err)
-			loupe_fail("reading counts", err);
 		count_table__free(r.t);
 	}
-	err = loupe_finish(skel->skeleton, &o) || err;
+	err = loupe_finish(skel->skeleton, &o, err);
 out:
 	funccount_bpf__destroy(skel);
 	probes_free(&probes);

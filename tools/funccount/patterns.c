@@ -146,7 +146,7 @@ static int tracepoints(const char *cat, const char *ev, bool regex, struct probe
 		*colon = 0;
 		if (!strcmp(line, "syscalls") && (!strncmp(colon + 1, "sys_enter_", 10) ||
 						   !strncmp(colon + 1, "sys_exit_", 9))) {
-			bool enter = colon[5] == 'n';
+			bool enter = !strncmp(colon + 1, "sys_enter_", 10);
 
 			p->kind = enter ? PK_SYSCALL_ENTER : PK_SYSCALL_EXIT;
 			p->nr = syscall_parse(colon + 1 + (enter ? 10 : 9));
@@ -319,12 +319,25 @@ static int kfuncs(const char *fn, bool regex, struct probes *out, char *err, siz
 	snprintf(path, sizeof(path), "%s/available_filter_functions",
 		 root ? root : "/sys/kernel/tracing");
 	f = fopen(path, "r");
+	if (!f && !regex && !strpbrk(fn, "*?[")) {
+		/* no list (no function tracer): one function by its name, which
+		 * the attach tries (and says why it cannot) */
+		struct probe *p;
+
+		matcher_free(&m);
+		if (!(p = add(out)))
+			return -ENOMEM;
+		p->kind = PK_KFUNC;
+		p->name = strdup(fn);
+		p->func = strdup(fn);
+		return 0;
+	}
 	if (!f) {
 		matcher_free(&m);
-		/* no ftrace: the function list, like the ways to probe
-		 * functions, is missing from this kernel */
-		return errf(err, len, -EOPNOTSUPP, "kernel functions cannot be listed on this "
-			    "kernel (%s: %s)", path, strerror(errno));
+		return errf(err, len, -EOPNOTSUPP, "kernel functions cannot be traced on this "
+			    "kernel (%s: %s). Patterns that work here: t:CAT:EVENT (tracepoints), "
+			    "LIB:SYMBOL and /path:SYMBOL (user functions), u:LIB:PROBE (USDT)",
+			    path, strerror(errno));
 	}
 	while (fgets(line, sizeof(line), f)) {
 		struct probe *p;
@@ -392,7 +405,8 @@ static int parse(const char *pattern, bool regex, struct parsed *ps, char *err, 
 	} else if (n == 2 && !strcmp(parts[0], "k")) {
 		ps->form = F_KFUNC;
 		ps->name = parts[1];
-	} else if (n == 2 && strlen(parts[0]) > 1) {
+	} else if (n == 2 && *parts[0] && !(parts[0][1] == 0 && strchr("tupk", parts[0][0]))) {
+		/* LIB:SYMBOL, LIB any name but the one-letter prefixes t, u, p, k */
 		ps->form = F_FUNC;
 		ps->lib = parts[0];
 		ps->name = parts[1];

@@ -33,6 +33,7 @@ struct probe {
 	char *func;       /* PK_KFUNC */
 	uint64_t offset;  /* PK_UPROBE */
 	int nr;           /* PK_SYSCALL_*: the syscall number */
+	bool skipped;     /* the kernel refused to probe it */
 };
 
 struct probes {

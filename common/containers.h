@@ -1,0 +1,61 @@
+/*
+ * Container awareness, user-space half: owns what a cgroup v2 id means to a
+ * reader -- its path, and the container, runtime and pod a path names --
+ * and the run's id -> cgroup cache behind the CONTAINER column, the JSON
+ * container fields and --container. The kernel side reports cgroup ids
+ * (bpf_get_current_cgroup_id) and the paths of cgroups made during the run
+ * (cgroup_mkdir); everything else is found here.
+ *
+ * On cgroup v2 a cgroup's id is its directory's inode number, so one walk
+ * of the tree (stat and readdir only: no open_by_handle_at, which needs
+ * CAP_DAC_READ_SEARCH) maps every id to its path. Ids are not reused
+ * during a boot and cgroup v2 directories cannot be renamed, so an entry
+ * stays right for the whole run, also after its cgroup is removed.
+ *
+ * Functions return 0 or -errno and print nothing.
+ */
+#ifndef LOUPE_CONTAINERS_H
+#define LOUPE_CONTAINERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* What a cgroup is, for the CONTAINER column and JSON. */
+struct cgroup_info {
+	uint64_t id;          /* the cgroup v2 id (the directory's inode number) */
+	char path[512];       /* relative to the cgroup2 mount, "/" for the root; "" if unknown */
+	char container[65];   /* the full container id (64 hex, or a pod/container id as the
+	                       * runtime names it), "" when the cgroup is not a container's */
+	char runtime[16];     /* "docker", "containerd", "crio", "podman", "kubepods", "" */
+	char pod_uid[40];     /* kubepods: the pod's UID, else "" */
+	char name[128];       /* the column's text: the container id's first 12 chars, else
+	                       * the cgroup's own name (last path component), "-" for "/",
+	                       * or the id in decimal when the path is unknown */
+};
+
+/* Parse a cgroup v2 path (relative to the mount) into the container fields and
+ * name of info (info->path is set from path). The nearest component (leaf first)
+ * named like a runtime's wins, skipping runtime helper cgroups: Docker
+ * "docker-<64hex>.scope" and ".../docker/<64hex>"; containerd/CRI
+ * "cri-containerd-<64hex>.scope"; CRI-O "crio-<64hex>" / "crio-<64hex>.scope"
+ * (skip "crio-conmon-<id>"); Podman "libpod-<64hex>" / "libpod-<64hex>.scope"
+ * (skip "libpod-conmon-<id>"; its cgroup here is /libpod_parent/libpod-<id>);
+ * Kubernetes: the "kubepods" hierarchies, both cgroupfs
+ * (/kubepods/burstable/pod<uid>/<64hex>) and systemd
+ * (/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<uid with _>.slice/
+ * cri-containerd-<64hex>.scope) styles: container = the 64-hex id, pod_uid the
+ * pod's UID with dashes. Pure function: no I/O.
+ *
+ * Details: info->id is kept (it is the name when path is ""); the 64 hex
+ * digits are lowercase (an uppercase or short id is no container's). Under
+ * kubepods, runtime names the runtime when the container's component does
+ * ("cri-containerd-" -> "containerd", "crio-", "docker-") and is
+ * "kubepods" for the cgroupfs form's bare id; a pod's own cgroup (and a
+ * helper such as crio-conmon inside it) gets pod_uid and runtime
+ * "kubepods" but no container. A path longer than info->path is parsed
+ * whole and stored cut short; empty components ("//", a trailing "/")
+ * are ignored. */
+void cgroup_parse(const char *path, struct cgroup_info *info);
+
+#endif

@@ -1,10 +1,17 @@
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "base.h"
 #include "containers.h"
+#include "system.h"
 
 /* ---- parsing a path ------------------------------------------------------ */
 
@@ -202,4 +209,298 @@ void cgroup_parse(const char *path, struct cgroup_info *info)
 			 (int)(leaf.n < sizeof(info->name) ? leaf.n : sizeof(info->name) - 1), leaf.s);
 	else
 		snprintf(info->name, sizeof(info->name), "-");
+}
+
+/* ---- the cache ------------------------------------------------------------ */
+
+struct entry {
+	uint64_t id;
+	char *path;                /* NULL: looked for by a walk, not found */
+	struct cgroup_info *info;  /* parsed at the first cgroups__get */
+};
+
+struct cgroups {
+	char *mount;               /* no trailing '/'; "" for "/" */
+	struct entry *ents;
+	size_t n, cap, known;
+	uint32_t *slots;           /* open addressing: entry index + 1, 0 = empty */
+	size_t nslots;             /* power of two, >= 2 * n */
+	unsigned walks;
+	uint64_t last_walk;        /* loupe_now_mono() at its start */
+	struct cgroup_info scratch;
+};
+
+#define REWALK_NS 100000000ULL /* 100 ms */
+#define MAX_DEPTH 128          /* a directory fd per level while walking */
+
+/* splitmix64's finalizer: ids are sequential, slots must not be */
+static size_t hash_id(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return (size_t)x;
+}
+
+static struct entry *lookup(const struct cgroups *c, uint64_t id)
+{
+	size_t j;
+
+	if (!c->nslots)
+		return NULL;
+	for (j = hash_id(id) & (c->nslots - 1); c->slots[j]; j = (j + 1) & (c->nslots - 1))
+		if (c->ents[c->slots[j] - 1].id == id)
+			return &c->ents[c->slots[j] - 1];
+	return NULL;
+}
+
+static int rehash(struct cgroups *c, size_t nslots)
+{
+	uint32_t *s = calloc(nslots, sizeof(*s));
+	size_t i;
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < c->n; i++) {
+		size_t j = hash_id(c->ents[i].id) & (nslots - 1);
+
+		while (s[j])
+			j = (j + 1) & (nslots - 1);
+		s[j] = (uint32_t)(i + 1);
+	}
+	free(c->slots);
+	c->slots = s;
+	c->nslots = nslots;
+	return 0;
+}
+
+/* The entry of id, made (path NULL) when new; NULL on ENOMEM. */
+static struct entry *entry_get(struct cgroups *c, uint64_t id)
+{
+	struct entry *e = lookup(c, id);
+	size_t j;
+
+	if (e)
+		return e;
+	if (c->n == UINT32_MAX - 1)
+		return NULL;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		struct entry *ents = realloc(c->ents, cap * sizeof(*ents));
+
+		if (!ents)
+			return NULL;
+		c->ents = ents;
+		c->cap = cap;
+	}
+	if (2 * (c->n + 1) > c->nslots && rehash(c, c->nslots ? 2 * c->nslots : 512))
+		return NULL;
+	e = &c->ents[c->n++];
+	*e = (struct entry){ .id = id };
+	for (j = hash_id(id) & (c->nslots - 1); c->slots[j]; j = (j + 1) & (c->nslots - 1))
+		;
+	c->slots[j] = (uint32_t)c->n;
+	return e;
+}
+
+/* id -> path[0, len): newer wins. */
+static int remember(struct cgroups *c, uint64_t id, const char *path, size_t len)
+{
+	struct entry *e = entry_get(c, id);
+	char *p;
+
+	if (!e)
+		return -ENOMEM;
+	if (e->path && strlen(e->path) == len && !memcmp(e->path, path, len))
+		return 0;
+	p = strndup(path, len);
+	if (!p)
+		return -ENOMEM;
+	if (!e->path)
+		c->known++;
+	free(e->path);
+	e->path = p;
+	free(e->info);
+	e->info = NULL;
+	return 0;
+}
+
+struct walk {
+	struct cgroups *c;
+	char *buf;      /* the directory's path relative to the mount ("" at the top) */
+	size_t len, cap;
+	dev_t dev;
+};
+
+/* Remember every directory below the one open at fd (closed here), whose
+ * path is w->buf. One fstatat per directory: a directory whose link count
+ * is 2 has no subdirectories (cgroupfs, like ext4 and tmpfs, counts them;
+ * btrfs says 1, unknown), so leaves, most cgroups, are not opened. */
+static int walk_dir(struct walk *w, int fd, unsigned depth)
+{
+	struct dirent *de;
+	DIR *d = fdopendir(fd);
+	int err = 0;
+
+	if (!d) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while (!err && (de = readdir(d))) {
+		size_t n = strlen(de->d_name), len = w->len;
+		struct stat st;
+		int sub;
+
+		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		    !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		/* vanished since readdir: skipped; another file system mounted
+		 * here: not ours */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISDIR(st.st_mode) || st.st_dev != w->dev)
+			continue;
+		if (len + n + 2 > w->cap) {
+			size_t cap = 2 * (len + n + 2);
+			char *buf = realloc(w->buf, cap);
+
+			if (!buf) {
+				err = -ENOMEM;
+				break;
+			}
+			w->buf = buf;
+			w->cap = cap;
+		}
+		w->buf[len] = '/';
+		memcpy(w->buf + len + 1, de->d_name, n + 1);
+		w->len = len + 1 + n;
+		err = remember(w->c, st.st_ino, w->buf, w->len);
+		if (!err && st.st_nlink != 2 && depth + 1 < MAX_DEPTH) {
+			/* unreadable, or vanished since: skipped */
+			sub = openat(dirfd(d), de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0 && walk_dir(w, sub, depth + 1) == -ENOMEM)
+				err = -ENOMEM;
+		}
+		w->len = len;
+	}
+	closedir(d);
+	return err;
+}
+
+static int walk(struct cgroups *c)
+{
+	struct walk w = { .c = c };
+	struct stat st;
+	int fd, err;
+
+	c->walks++;
+	c->last_walk = loupe_now_mono();
+	fd = open(*c->mount ? c->mount : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	w.dev = st.st_dev;
+	err = remember(c, st.st_ino, "/", 1);
+	if (err)
+		close(fd);
+	else
+		err = walk_dir(&w, fd, 0);
+	free(w.buf);
+	return err;
+}
+
+int cgroups__new(struct cgroups **out, const char *mount)
+{
+	char found[512];
+	struct cgroups *c;
+	size_t n;
+	int err;
+
+	*out = NULL;
+	if (!mount) {
+		if (!sys_cgroup2_mount(found, sizeof(found)))
+			return -ENOENT;
+		mount = found;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->mount = strdup(mount))) {
+		free(c);
+		return -ENOMEM;
+	}
+	for (n = strlen(c->mount); n && c->mount[n - 1] == '/'; n--)
+		c->mount[n - 1] = 0;
+	err = walk(c);
+	if (err) {
+		cgroups__free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+void cgroups__free(struct cgroups *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++) {
+		free(c->ents[i].path);
+		free(c->ents[i].info);
+	}
+	free(c->ents);
+	free(c->slots);
+	free(c->mount);
+	free(c);
+}
+
+int cgroups__add(struct cgroups *c, uint64_t id, const char *path)
+{
+	if (!path || !*path)
+		return -EINVAL;
+	return remember(c, id, path, strlen(path));
+}
+
+const struct cgroup_info *cgroups__get(struct cgroups *c, uint64_t id)
+{
+	struct entry *e = lookup(c, id);
+
+	if (!e && loupe_now_mono() - c->last_walk >= REWALK_NS) {
+		walk(c);  /* what it found stays, whatever stopped it */
+		e = entry_get(c, id);  /* not found: stays unknown */
+	}
+	if (e && !e->info) {
+		e->info = malloc(sizeof(*e->info));
+		if (e->info) {
+			e->info->id = id;
+			cgroup_parse(e->path, e->info);
+		}
+	}
+	if (e && e->info)
+		return e->info;
+	c->scratch.id = id;
+	cgroup_parse(e ? e->path : NULL, &c->scratch);
+	return &c->scratch;
+}
+
+size_t cgroups__count(const struct cgroups *c)
+{
+	return c->known;
+}
+
+unsigned cgroups__walks(const struct cgroups *c)
+{
+	return c->walks;
+}
+
+const char *cgroups__mount(const struct cgroups *c)
+{
+	return *c->mount ? c->mount : "/";
 }

@@ -58,4 +58,32 @@ struct cgroup_info {
  * are ignored. */
 void cgroup_parse(const char *path, struct cgroup_info *info);
 
+/* The run's id -> cgroup cache. */
+struct cgroups;
+/* Walk the cgroup2 tree once (every directory: st_ino is the cgroup id on cgroup
+ * v2 -- no open_by_handle_at, which needs CAP_DAC_READ_SEARCH) and remember id -> path.
+ * mount: where cgroup2 is mounted (NULL: find it). -ENOENT when there is no cgroup2.
+ * Subtrees that cannot be read (EACCES) or vanish during the walk are
+ * skipped; other file systems mounted inside are not entered. */
+int cgroups__new(struct cgroups **out, const char *mount);
+void cgroups__free(struct cgroups *c);
+/* Add one id -> path (from the kernel's cgroup_mkdir events, for cgroups made after
+ * the walk; the path relative to the mount). Newer wins. 0, -EINVAL (empty
+ * path) or -ENOMEM. */
+int cgroups__add(struct cgroups *c, uint64_t id, const char *path);
+/* The info of id: from the cache, else by walking again once per unknown id at
+ * most every 100 ms (a cgroup made since), else an info with path "" and name
+ * the id in decimal. Never fails; the returned pointer is valid until the next
+ * call. A cgroup removed since it was cached keeps its path (podman --rm removes
+ * it at once; its last events must still carry its id).
+ * An id still unknown after a walk stays unknown (it was seen before the
+ * walk, so its cgroup is gone or outside our view); an id missed within
+ * 100 ms of the last walk is tried again on a later call. */
+const struct cgroup_info *cgroups__get(struct cgroups *c, uint64_t id);
+/* Cgroups known (walked or added), and walks done so far (for -v and tests). */
+size_t cgroups__count(const struct cgroups *c);
+unsigned cgroups__walks(const struct cgroups *c);
+/* Where cgroup2 is mounted, as given or found. */
+const char *cgroups__mount(const struct cgroups *c);
+
 #endif

@@ -1,7 +1,12 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "containers.h"
@@ -227,4 +232,269 @@ TEST(cgroup_parse_long_paths_are_cut_safely)
 	CHECK_STR(i->runtime, "crio");
 	snprintf(path, sizeof(path), "/kubepods/pod%s/%s", UID_DASH "0123", ID_A);
 	CHECK_STR(parse(path)->pod_uid, "");
+}
+
+/* ---- the cache, on a fake cgroup2 tree (plain directories) -------------- */
+
+static char root[64];
+
+/* mkdir root/rel; its inode (the cgroup id on cgroup2), 0 on failure. */
+static uint64_t mk(const char *rel)
+{
+	char p[1024];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s%s", root, rel);
+	if (mkdir(p, 0755) && errno != EEXIST)
+		return 0;
+	return stat(p, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+static void touch(const char *rel)
+{
+	char p[1024];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s%s", root, rel);
+	fd = open(p, O_CREAT | O_WRONLY, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(p);
+}
+
+static void tree_new(void)
+{
+	snprintf(root, sizeof(root), "/tmp/loupe-unit-cgroups-XXXXXX");
+	if (!mkdtemp(root))
+		root[0] = 0;
+	CHECK(root[0]);
+}
+
+static void tree_remove(void)
+{
+	if (root[0])
+		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	root[0] = 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+TEST(cgroups_walk_maps_ids_to_paths)
+{
+	uint64_t top, svc, nginx, parent, ctr, sub, conmon;
+	const struct cgroup_info *i;
+	struct cgroups *c = NULL;
+	char lnk[600], mnt[600];
+	struct stat st;
+
+	tree_new();
+	CHECK(!stat(root, &st));
+	top = (uint64_t)st.st_ino;
+	svc = mk("/system.slice");
+	nginx = mk("/system.slice/nginx.service");
+	parent = mk("/libpod_parent");
+	ctr = mk("/libpod_parent/libpod-" ID_A);
+	sub = mk("/libpod_parent/libpod-" ID_A "/sub");
+	conmon = mk("/libpod_parent/libpod-conmon-" ID_A);
+	touch("/cgroup.procs");
+	touch("/system.slice/nginx.service/cgroup.procs");
+	/* a symlink to a directory is no cgroup (cgroupfs has none) */
+	snprintf(lnk, sizeof(lnk), "%s/link", root);
+	CHECK(!symlink("system.slice", lnk));
+	CHECK(svc && nginx && parent && ctr && sub && conmon);
+
+	snprintf(mnt, sizeof(mnt), "%s//", root);  /* trailing slashes are fine */
+	CHECK_EQ(cgroups__new(&c, mnt), 0);
+	if (!c)
+		goto out;
+	CHECK_STR(cgroups__mount(c), root);
+	CHECK_EQ(cgroups__count(c), 7);
+	CHECK_EQ(cgroups__walks(c), 1);
+	i = cgroups__get(c, top);
+	CHECK_STR(i->path, "/");
+	CHECK_STR(i->name, "-");
+	CHECK_EQ(i->id, top);
+	CHECK_STR(cgroups__get(c, svc)->path, "/system.slice");
+	i = cgroups__get(c, nginx);
+	CHECK_STR(i->path, "/system.slice/nginx.service");
+	CHECK_STR(i->name, "nginx.service");
+	CHECK_EQ(i->id, nginx);
+	CHECK_STR(cgroups__get(c, parent)->name, "libpod_parent");
+	i = cgroups__get(c, ctr);
+	CHECK_STR(i->path, "/libpod_parent/libpod-" ID_A);
+	CHECK_STR(i->container, ID_A);
+	CHECK_STR(i->runtime, "podman");
+	CHECK_STR(i->name, "ca978112ca1b");
+	i = cgroups__get(c, sub);
+	CHECK_STR(i->path, "/libpod_parent/libpod-" ID_A "/sub");
+	CHECK_STR(i->name, "ca978112ca1b");
+	i = cgroups__get(c, conmon);
+	CHECK_STR(i->container, "");
+	CHECK_STR(i->name, "libpod-conmon-" ID_A);
+	/* the same answer again (from the parsed copy) */
+	CHECK_STR(cgroups__get(c, ctr)->container, ID_A);
+	CHECK_EQ(cgroups__walks(c), 1);
+out:
+	cgroups__free(c);
+	tree_remove();
+}
+
+TEST(cgroups_new_without_a_tree)
+{
+	struct cgroups *c = (struct cgroups *)1;
+
+	CHECK_EQ(cgroups__new(&c, "/nonexistent/loupe-cgroup2"), -ENOENT);
+	CHECK(c == NULL);
+	CHECK_EQ(cgroups__new(&c, "/dev/null"), -ENOTDIR);
+	cgroups__free(NULL);
+}
+
+TEST(cgroups_added_entries_win_removed_cgroups_keep_paths)
+{
+	uint64_t svc, gone, later;
+	const struct cgroup_info *i;
+	struct cgroups *c = NULL;
+	char p[600];
+
+	tree_new();
+	svc = mk("/system.slice");
+	gone = mk("/libpod_parent");
+	gone = mk("/libpod_parent/libpod-" ID_B);
+	CHECK(svc && gone);
+	CHECK_EQ(cgroups__new(&c, root), 0);
+	if (!c)
+		goto out;
+	CHECK_EQ(cgroups__count(c), 4);
+
+	/* cgroup_mkdir events: new ids, and newer paths for known ones */
+	CHECK_EQ(cgroups__add(c, 123456789, "/machine.slice/libpod-" ID_A ".scope"), 0);
+	i = cgroups__get(c, 123456789);
+	CHECK_STR(i->container, ID_A);
+	CHECK_STR(i->path, "/machine.slice/libpod-" ID_A ".scope");
+	CHECK_STR(cgroups__get(c, svc)->name, "system.slice");
+	CHECK_EQ(cgroups__add(c, svc, "/system.slice/renamed.service"), 0);
+	CHECK_STR(cgroups__get(c, svc)->name, "renamed.service");
+	CHECK_EQ(cgroups__add(c, svc, "/system.slice/renamed.service"), 0);
+	CHECK_EQ(cgroups__count(c), 5);
+	CHECK_EQ(cgroups__add(c, 5, ""), -EINVAL);
+	CHECK_EQ(cgroups__add(c, 5, NULL), -EINVAL);
+
+	/* podman --rm: the cgroup is gone, its id still names it, also after a
+	 * walk that no longer finds it */
+	later = mk("/later");  /* first: ext4 may give it the removed one's inode */
+	snprintf(p, sizeof(p), "%s/libpod_parent/libpod-%s", root, ID_B);
+	CHECK(!rmdir(p));
+	usleep(110 * 1000);
+	i = cgroups__get(c, later);  /* a walk: made since */
+	CHECK_STR(i->path, "/later");
+	CHECK_EQ(cgroups__walks(c), 2);
+	i = cgroups__get(c, gone);
+	CHECK_STR(i->path, "/libpod_parent/libpod-" ID_B);
+	CHECK_STR(i->container, ID_B);
+	CHECK_STR(i->name, "3e23e8160039");
+
+	/* unknown: the number */
+	usleep(110 * 1000);
+	i = cgroups__get(c, 18446744073709551615ULL);
+	CHECK_STR(i->path, "");
+	CHECK_STR(i->name, "18446744073709551615");
+	CHECK_STR(i->container, "");
+	CHECK(i->id == 18446744073709551615ULL);
+	/* an event's id becomes known later through cgroup_mkdir */
+	CHECK_EQ(cgroups__add(c, 18446744073709551615ULL, "/late"), 0);
+	CHECK_STR(cgroups__get(c, 18446744073709551615ULL)->name, "late");
+out:
+	cgroups__free(c);
+	tree_remove();
+}
+
+TEST(cgroups_walk_again_once_per_unknown_id_at_most_every_100ms)
+{
+	const struct cgroup_info *i;
+	struct cgroups *c = NULL;
+	uint64_t t0, made;
+
+	tree_new();
+	t0 = now_ns();
+	CHECK_EQ(cgroups__new(&c, root), 0);
+	if (!c)
+		goto out;
+	made = mk("/made-since");
+	i = cgroups__get(c, made);
+	if (now_ns() - t0 < 90 * 1000000ULL) {  /* else the machine is too busy to tell */
+		CHECK_STR(i->path, "");
+		CHECK_EQ(strtoull(i->name, NULL, 10), made);
+		CHECK_EQ(cgroups__walks(c), 1);
+	}
+	usleep(110 * 1000);
+	CHECK_STR(cgroups__get(c, made)->path, "/made-since");
+	CHECK_EQ(cgroups__walks(c), 2);
+	/* a cached id never walks */
+	usleep(110 * 1000);
+	CHECK_STR(cgroups__get(c, made)->path, "/made-since");
+	CHECK_EQ(cgroups__walks(c), 2);
+	/* an id no walk finds: one walk, then never again */
+	CHECK_STR(cgroups__get(c, 7)->name, "7");
+	CHECK_EQ(cgroups__walks(c), 3);
+	usleep(110 * 1000);
+	CHECK_STR(cgroups__get(c, 7)->name, "7");
+	CHECK_EQ(cgroups__walks(c), 3);
+	/* another unknown id has its own walk */
+	CHECK_STR(cgroups__get(c, 8)->name, "8");
+	CHECK_EQ(cgroups__walks(c), 4);
+out:
+	cgroups__free(c);
+	tree_remove();
+}
+
+TEST(cgroups_walk_2000_cgroups_fast_and_get_is_a_hash_lookup)
+{
+	static uint64_t ids[2000];
+	uint64_t t, walk_ns, get_ns;
+	struct cgroups *c = NULL;
+	char rel[128];
+	int i, k, bad = 0;
+
+	/* 20 slices of 99 cgroups, each with a few files as cgroupfs has */
+	tree_new();
+	for (i = 0; i < 2000; i++) {
+		if (i % 100 == 0)
+			snprintf(rel, sizeof(rel), "/slice-%d.slice", i / 100);
+		else
+			snprintf(rel, sizeof(rel), "/slice-%d.slice/libpod-%s-%d", i / 100, ID_A, i);
+		ids[i] = mk(rel);
+		strcat(rel, "/cgroup.procs");
+		touch(rel);
+	}
+	t = now_ns();
+	CHECK_EQ(cgroups__new(&c, root), 0);
+	walk_ns = now_ns() - t;
+	if (!c)
+		goto out;
+	CHECK_EQ(cgroups__count(c), 2001);
+	t = now_ns();
+	for (k = 0; k < 50; k++)
+		for (i = 0; i < 2000; i++)
+			bad += cgroups__get(c, ids[i])->path[0] != '/';
+	get_ns = (now_ns() - t) / 100000;
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(cgroups__walks(c), 1);
+	fprintf(stderr, "  walk of 2001 directories: %.1f ms; get: %llu ns\n", walk_ns / 1e6,
+		(unsigned long long)get_ns);
+	CHECK(walk_ns < 50 * 1000000ULL);
+	CHECK(get_ns < 2000);  /* a scan of 2000 entries would take microseconds */
+out:
+	cgroups__free(c);
+	tree_remove();
 }

@@ -504,3 +504,143 @@ const char *cgroups__mount(const struct cgroups *c)
 {
 	return *c->mount ? c->mount : "/";
 }
+
+/* ---- --container ---------------------------------------------------------- */
+
+struct match {
+	char id[ID_LEN + 1];
+	char runtime[16];
+	const char *path;  /* the container's topmost cgroup */
+};
+
+static int match_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct match *)a)->id, ((const struct match *)b)->id);
+}
+
+/* "id (runtime), ..." with ids shown by show digits, "..." when cut. */
+static void list_candidates(char *buf, size_t size, const struct match *m, size_t n, int show)
+{
+	size_t pos = 0, i;
+
+	if (!buf || !size)
+		return;
+	*buf = 0;
+	for (i = 0; i < n; i++) {
+		char item[128];
+		int k = snprintf(item, sizeof(item), "%s%.*s (%s)", i ? ", " : "", show, m[i].id,
+				 m[i].runtime);
+		/* room for the item, and for ", ..." after it unless it is the last */
+		size_t need = (size_t)k + (i + 1 < n ? 5 : 0);
+
+		if (pos + need >= size) {
+			snprintf(buf + pos, size - pos, "%s...", i ? ", " : "");
+			return;
+		}
+		memcpy(buf + pos, item, (size_t)k + 1);
+		pos += (size_t)k;
+	}
+}
+
+int cgroups__find_container(struct cgroups *c, const char *prefix, char *dir, size_t len,
+			    char *cand, size_t candlen)
+{
+	struct cgroup_info info = { 0 };
+	size_t plen = strlen(prefix), nm = 0, cap = 0, i, j;
+	struct match *m = NULL;
+	char want[ID_LEN + 1];
+	int err = 0, show = 12;
+
+	if (cand && candlen)
+		*cand = 0;
+	if (!plen)
+		return -EINVAL;
+	for (i = 0; i < plen; i++) {
+		char ch = prefix[i];
+
+		if (ch >= 'A' && ch <= 'F')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return -EINVAL;
+		if (i < ID_LEN)
+			want[i] = ch;
+	}
+	if (plen > ID_LEN)
+		return -ENOENT;
+	for (i = 0; i < c->n; i++) {
+		const struct entry *e = &c->ents[i];
+
+		if (!e->path)
+			continue;
+		info.id = e->id;
+		cgroup_parse(e->path, &info);
+		if (!*info.container || strncmp(info.container, want, plen))
+			continue;
+		for (j = 0; j < nm && strcmp(m[j].id, info.container); j++)
+			;
+		if (j < nm) {
+			if (strlen(e->path) < strlen(m[j].path))
+				m[j].path = e->path;
+			continue;
+		}
+		if (nm == cap) {
+			struct match *mm = realloc(m, (cap = cap ? 2 * cap : 4) * sizeof(*m));
+
+			if (!mm) {
+				free(m);
+				return -ENOMEM;
+			}
+			m = mm;
+		}
+		memcpy(m[nm].id, info.container, sizeof(m[nm].id));
+		memcpy(m[nm].runtime, info.runtime, sizeof(m[nm].runtime));
+		m[nm++].path = e->path;
+	}
+	if (!nm) {
+		err = -ENOENT;
+	} else if (nm == 1) {
+		if ((size_t)snprintf(dir, len, "%s%s", c->mount, m[0].path) >= len)
+			err = -ENAMETOOLONG;
+	} else {
+		qsort(m, nm, sizeof(*m), match_cmp);
+		/* enough digits to tell neighbours apart */
+		for (i = 1; i < nm; i++) {
+			for (j = 0; j < ID_LEN && m[i - 1].id[j] == m[i].id[j]; j++)
+				;
+			if ((int)j + 1 > show)
+				show = (int)j + 1;
+		}
+		list_candidates(cand, candlen, m, nm, show);
+		err = -EEXIST;
+	}
+	free(m);
+	return err;
+}
+
+/* ---- PIDs ------------------------------------------------------------------ */
+
+int proc_vpid(pid_t pid)
+{
+	char path[64], line[512];
+	int vpid = pid;
+	FILE *f;
+
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *save = NULL;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		/* the last field: the PID in the process's own namespace */
+		for (tok = strtok_r(line + 6, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+			vpid = atoi(tok);
+		break;
+	}
+	fclose(f);
+	return vpid > 0 ? vpid : -ESRCH;
+}

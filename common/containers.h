@@ -86,4 +86,22 @@ unsigned cgroups__walks(const struct cgroups *c);
 /* Where cgroup2 is mounted, as given or found. */
 const char *cgroups__mount(const struct cgroups *c);
 
+/* --container PREFIX: the cgroup directory (absolute path under the mount) of the
+ * one container whose id starts with prefix (at least 1 hex digit, any case).
+ * -EINVAL: prefix is not hex (a usage error); -ENOENT: no container matches;
+ * -EEXIST: several do -- then cand (a buffer) lists them: "5a19484a4ea1 (podman),
+ * 5a1b...". Containers are found by the walk (cgroups__new) and cgroup_parse; a
+ * container's several cgroups (e.g. a .scope and its nested children) count as one:
+ * take the topmost cgroup of that container.
+ * cand (may be NULL) is sorted by id; each id is shown by 12 digits, or more
+ * when 12 do not tell two candidates apart; a list longer than candlen ends
+ * in "...". -ENAMETOOLONG when the directory does not fit in dir. */
+int cgroups__find_container(struct cgroups *c, const char *prefix, char *dir, size_t len,
+			     char *cand, size_t candlen);
+
+/* The PID of pid in its own PID namespace, from /proc/PID/status NSpid (last field),
+ * for user-space fallbacks; -errno when the process is gone. Kernels before
+ * 4.1 have no NSpid: pid itself then. */
+int proc_vpid(pid_t pid);
+
 #endif

@@ -236,6 +236,8 @@ TEST(cgroup_parse_long_paths_are_cut_safely)
 
 /* ---- the cache, on a fake cgroup2 tree (plain directories) -------------- */
 
+#define ID_A2 "ca978112ca1bf00d0000000000000000000000000000000000000000000000aa"
+
 static char root[64];
 
 /* mkdir root/rel; its inode (the cgroup id on cgroup2), 0 on failure. */
@@ -458,6 +460,64 @@ out:
 	tree_remove();
 }
 
+TEST(cgroups_find_container)
+{
+	char dir[1024], cand[256], want[1024];
+	struct cgroups *c = NULL;
+
+	tree_new();
+	mk("/libpod_parent");
+	mk("/libpod_parent/libpod-" ID_A);
+	mk("/libpod_parent/libpod-" ID_A "/sub");   /* the same container, nested */
+	mk("/libpod_parent/libpod-conmon-" ID_B);   /* a helper, no container */
+	mk("/libpod_parent/libpod-" ID_A2);         /* shares 12 digits with ID_A */
+	mk("/system.slice");
+	mk("/system.slice/docker-" ID_B ".scope");
+	mk("/system.slice/docker-" ID_B ".scope/init.scope");
+	CHECK_EQ(cgroups__new(&c, root), 0);
+	if (!c)
+		goto out;
+
+	/* unique, any case; the topmost cgroup of the container */
+	CHECK_EQ(cgroups__find_container(c, "3e2", dir, sizeof(dir), cand, sizeof(cand)), 0);
+	snprintf(want, sizeof(want), "%s/system.slice/docker-%s.scope", root, ID_B);
+	CHECK_STR(dir, want);
+	CHECK_STR(cand, "");
+	CHECK_EQ(cgroups__find_container(c, "3E23e816", dir, sizeof(dir), NULL, 0), 0);
+	CHECK_STR(dir, want);
+	CHECK_EQ(cgroups__find_container(c, ID_B, dir, sizeof(dir), NULL, 0), 0);
+	CHECK_STR(dir, want);
+	CHECK_EQ(cgroups__find_container(c, "ca978112ca1bb", dir, sizeof(dir), cand, sizeof(cand)), 0);
+	snprintf(want, sizeof(want), "%s/libpod_parent/libpod-%s", root, ID_A);
+	CHECK_STR(dir, want);
+
+	/* ambiguous: both listed, by enough digits to tell them apart */
+	CHECK_EQ(cgroups__find_container(c, "ca97", dir, sizeof(dir), cand, sizeof(cand)), -EEXIST);
+	CHECK_STR(cand, "ca978112ca1bb (podman), ca978112ca1bf (podman)");
+	CHECK_EQ(cgroups__find_container(c, "C", dir, sizeof(dir), cand, sizeof(cand)), -EEXIST);
+	CHECK_STR(cand, "ca978112ca1bb (podman), ca978112ca1bf (podman)");
+	/* a list that does not fit ends in "..." */
+	CHECK_EQ(cgroups__find_container(c, "c", dir, sizeof(dir), cand, 30), -EEXIST);
+	CHECK_STR(cand, "ca978112ca1bb (podman), ...");
+	CHECK_EQ(cgroups__find_container(c, "c", dir, sizeof(dir), cand, 8), -EEXIST);
+	CHECK_STR(cand, "...");
+	CHECK_EQ(cgroups__find_container(c, "c", dir, sizeof(dir), NULL, 0), -EEXIST);
+
+	/* none; not hex */
+	CHECK_EQ(cgroups__find_container(c, "ff", dir, sizeof(dir), cand, sizeof(cand)), -ENOENT);
+	CHECK_STR(cand, "");
+	CHECK_EQ(cgroups__find_container(c, ID_A "0", dir, sizeof(dir), cand, sizeof(cand)), -ENOENT);
+	CHECK_EQ(cgroups__find_container(c, "xyz", dir, sizeof(dir), cand, sizeof(cand)), -EINVAL);
+	CHECK_EQ(cgroups__find_container(c, "", dir, sizeof(dir), cand, sizeof(cand)), -EINVAL);
+	CHECK_EQ(cgroups__find_container(c, "3e2-", dir, sizeof(dir), cand, sizeof(cand)), -EINVAL);
+	CHECK_EQ(cgroups__find_container(c, " 3e2", dir, sizeof(dir), cand, sizeof(cand)), -EINVAL);
+	/* the directory does not fit */
+	CHECK_EQ(cgroups__find_container(c, "3e2", dir, 20, cand, sizeof(cand)), -ENAMETOOLONG);
+out:
+	cgroups__free(c);
+	tree_remove();
+}
+
 TEST(cgroups_walk_2000_cgroups_fast_and_get_is_a_hash_lookup)
 {
 	static uint64_t ids[2000];
@@ -497,4 +557,12 @@ TEST(cgroups_walk_2000_cgroups_fast_and_get_is_a_hash_lookup)
 out:
 	cgroups__free(c);
 	tree_remove();
+}
+
+TEST(proc_vpid_of_this_process_and_a_gone_one)
+{
+	CHECK_EQ(proc_vpid(getpid()), getpid());  /* the tests run in the initial namespace */
+	CHECK_EQ(proc_vpid(0), -EINVAL);
+	CHECK_EQ(proc_vpid(-1), -EINVAL);
+	CHECK_EQ(proc_vpid(0x3fffffff), -ESRCH);
 }

@@ -149,7 +149,7 @@ static const char *container_at(const char *path, size_t end, const struct comp 
 		if (!comp_starts(c, forms[i].prefix))
 			continue;
 		rest = c->n - p;
-		if (comp_ends(c, ".scope"))
+		if (rest >= strlen(".scope") && comp_ends(c, ".scope"))
 			rest -= strlen(".scope");
 		else if (forms[i].scope_only)
 			continue;

@@ -12,7 +12,8 @@
  * during a boot and cgroup v2 directories cannot be renamed, so an entry
  * stays right for the whole run, also after its cgroup is removed.
  *
- * Functions return 0 or -errno and print nothing.
+ * Functions return 0 or -errno and print nothing. A struct cgroups is not
+ * thread-safe: the thread that reads events owns it.
  */
 #ifndef LOUPE_CONTAINERS_H
 #define LOUPE_CONTAINERS_H

@@ -227,6 +227,7 @@ struct cgroups {
 	size_t nslots;             /* power of two, >= 2 * n */
 	unsigned walks;
 	uint64_t last_walk;        /* loupe_now_mono() at its start */
+	int (*ask)(uint64_t id, char *path, size_t len);  /* cgroups__set_lookup */
 	struct cgroup_info scratch;
 };
 
@@ -471,7 +472,11 @@ int cgroups__add(struct cgroups *c, uint64_t id, const char *path)
 const struct cgroup_info *cgroups__get(struct cgroups *c, uint64_t id)
 {
 	struct entry *e = lookup(c, id);
+	char path[4096];
 
+	if (!e && c->ask && !c->ask(id, path, sizeof(path)) && *path &&
+	    !remember(c, id, path, strlen(path)))
+		e = lookup(c, id);
 	if (!e && loupe_now_mono() - c->last_walk >= REWALK_NS) {
 		walk(c);  /* what it found stays, whatever stopped it */
 		e = entry_get(c, id);  /* not found: stays unknown */
@@ -488,6 +493,11 @@ const struct cgroup_info *cgroups__get(struct cgroups *c, uint64_t id)
 	c->scratch.id = id;
 	cgroup_parse(e ? e->path : NULL, &c->scratch);
 	return &c->scratch;
+}
+
+void cgroups__set_lookup(struct cgroups *c, int (*fn)(uint64_t id, char *path, size_t len))
+{
+	c->ask = fn;
 }
 
 size_t cgroups__count(const struct cgroups *c)

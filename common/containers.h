@@ -79,8 +79,14 @@ int cgroups__add(struct cgroups *c, uint64_t id, const char *path);
  * it at once; its last events must still carry its id).
  * An id still unknown after a walk stays unknown (it was seen before the
  * walk, so its cgroup is gone or outside our view); an id missed within
- * 100 ms of the last walk is tried again on a later call. */
+ * 100 ms of the last walk is tried again on a later call. With a lookup
+ * function (cgroups__set_lookup), it is asked before walking again. */
 const struct cgroup_info *cgroups__get(struct cgroups *c, uint64_t id);
+/* Where cgroups__get asks first about an id it does not know, before
+ * walking again: fn (common/cgwatch.h's cgwatch_path fits) returns 0 and the
+ * path relative to the mount, or -errno; what it finds is added. NULL: no
+ * one. */
+void cgroups__set_lookup(struct cgroups *c, int (*fn)(uint64_t id, char *path, size_t len));
 /* Cgroups known (walked or added), and walks done so far (for -v and tests). */
 size_t cgroups__count(const struct cgroups *c);
 unsigned cgroups__walks(const struct cgroups *c);

@@ -566,3 +566,48 @@ TEST(proc_vpid_of_this_process_and_a_gone_one)
 	CHECK_EQ(proc_vpid(-1), -EINVAL);
 	CHECK_EQ(proc_vpid(0x3fffffff), -ESRCH);
 }
+
+static int asked;
+
+/* A stand-in for cgwatch_path: knows id 777 only. */
+static int fake_cgwatch(uint64_t id, char *path, size_t len)
+{
+	asked++;
+	if (id != 777)
+		return -ENOENT;
+	snprintf(path, len, "/machine.slice/libpod-%s.scope", ID_B);
+	return 0;
+}
+
+TEST(cgroups_lookup_function_is_asked_before_walking)
+{
+	const struct cgroup_info *i;
+	struct cgroups *c = NULL;
+
+	tree_new();
+	CHECK_EQ(cgroups__new(&c, root), 0);
+	if (!c)
+		goto out;
+	cgroups__set_lookup(c, fake_cgwatch);
+	usleep(110 * 1000);
+	i = cgroups__get(c, 777);
+	CHECK_STR(i->container, ID_B);
+	CHECK_STR(i->path, "/machine.slice/libpod-" ID_B ".scope");
+	CHECK_EQ(asked, 1);
+	CHECK_EQ(cgroups__walks(c), 1);
+	/* cached now: not asked again */
+	CHECK_STR(cgroups__get(c, 777)->name, "3e23e8160039");
+	CHECK_EQ(asked, 1);
+	/* not known there either: a walk, then the number for good */
+	CHECK_STR(cgroups__get(c, 778)->name, "778");
+	CHECK_EQ(asked, 2);
+	CHECK_EQ(cgroups__walks(c), 2);
+	CHECK_STR(cgroups__get(c, 778)->name, "778");
+	CHECK_EQ(asked, 2);
+	cgroups__set_lookup(c, NULL);
+	CHECK_STR(cgroups__get(c, 779)->name, "779");
+	CHECK_EQ(asked, 2);
+out:
+	cgroups__free(c);
+	tree_remove();
+}

@@ -217,7 +217,12 @@ $(BUILD)/tests/attach_test: tests/attach_test.c $(BUILD)/tests/bpf/attach_test.s
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -I$(BUILD)/tests/bpf $(LDFLAGS) $< $(LIBCOMMON) $(LIBBPF_LIBS) -o $@
 
-tests: all $(BUILD)/tests/unit $(WORKLOADS) $(BUILD)/tests/attach_test
+# common/containers.h on the real cgroup2 tree (tests/integration/test_containers.py)
+$(BUILD)/tests/cgroupinfo: tests/cgroupinfo.c $(LIBCOMMON) | $(BUILD)/tests
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBCOMMON) $(LIBBPF_LIBS) -o $@
+
+tests: all $(BUILD)/tests/unit $(WORKLOADS) $(BUILD)/tests/attach_test $(BUILD)/tests/cgroupinfo
 
 # ---- fuzzing ---------------------------------------------------------------
 # build-fuzz/fuzz_<t> from tests/fuzz/fuzz_<t>.c: libFuzzer with ASan and

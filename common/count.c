@@ -324,6 +324,8 @@ uint32_t count_by_option(const struct loupe_opts *opts, const char *dflt,
 		loupe_usage_error("--max-events counts events printed: not with -c");
 	if (opts->extended)
 		loupe_usage_error("-e adds per-event columns: not with -c");
+	if (opts->containers)
+		loupe_usage_error("-C adds a per-event column: not with -c");
 	if (opts->elapsed || opts->print_uid)
 		loupe_usage_error("%s adds a per-event column: not with -c (-T gives "
 				  "each table a time line)", opts->elapsed ? "-t" : "-U");

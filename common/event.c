@@ -2,10 +2,13 @@
 #include <string.h>
 
 #include "base.h"
+#include "containers.h"
 #include "event.h"
+#include "loupe.h"
 #include "names.h"
 
-enum { E_TIME, E_TIME_S, E_UID, E_PID, E_TID, E_COMM, E_CGROUP_ID };
+enum { E_TIME, E_TIME_S, E_UID, E_PID, E_TID, E_COMM, E_CGROUP_ID, E_CONTAINER, E_CGROUP,
+       E_CONTAINER_ID, E_VPID, E_MNTNS };
 
 uint32_t event_cols_shown(const struct loupe_opts *o, int first)
 {
@@ -19,6 +22,11 @@ uint32_t event_cols_shown(const struct loupe_opts *o, int first)
 		shown |= OUT_BIT(E_UID);
 	if (o->ntids)
 		shown |= OUT_BIT(E_TID);
+	if (o->containers && !o->json)
+		shown |= OUT_BIT(E_CONTAINER);
+	if (o->containers && o->json)
+		shown |= OUT_BIT(E_CGROUP) | OUT_BIT(E_CONTAINER_ID) | OUT_BIT(E_VPID) |
+			 OUT_BIT(E_MNTNS);
 	return shown << first;
 }
 
@@ -31,6 +39,17 @@ void out_event_hdr(struct out *out, int first, const struct loupe_event_hdr *h)
 	out_uint(out, first + E_TID, h->tid);
 	out_str(out, first + E_COMM, h->comm, strnlen(h->comm, sizeof(h->comm)));
 	out_uint(out, first + E_CGROUP_ID, h->cgroup_id);
+	if (loupe_cgroups()) {
+		const struct cgroup_info *ci = cgroups__get(loupe_cgroups(), h->cgroup_id);
+
+		out_str(out, first + E_CONTAINER, ci->name, strlen(ci->name));
+		if (*ci->path)
+			out_str(out, first + E_CGROUP, ci->path, strlen(ci->path));
+		if (*ci->container)
+			out_str(out, first + E_CONTAINER_ID, ci->container, strlen(ci->container));
+		out_uint(out, first + E_VPID, h->vpid);
+		out_uint(out, first + E_MNTNS, h->mntns);
+	}
 }
 
 void out_errno(struct out *out, int c_ret, int c_err, int c_name, int64_t ret)

@@ -10,8 +10,11 @@
  *   out_event_hdr(&out, C_TIME, &e->hdr);
  *
  * Text: TIME (-T, HH:MM:SS.ffffff), TIME(s) (-t), UID (-U), PID, TID
- * (with --tid), COMM. JSON always has time (RFC 3339), uid, pid, tid, comm
- * and cgroup_id; time_s with -t. The JSON conventions of every tool
+ * (with --tid), COMM, CONTAINER (-C: the container's short id, else the
+ * cgroup's name). JSON always has time (RFC 3339), uid, pid, tid, comm
+ * and cgroup_id; time_s with -t; with -C cgroup (the path), container_id
+ * (when the cgroup is a container's), vpid (the PID inside the process's
+ * PID namespace) and mntns (its mount namespace's inode number). The JSON conventions of every tool
  * (these keys, ret/errno/errno_name, durations, truncation flags) are in
  * doc/json.md.
  */
@@ -24,7 +27,8 @@
 #include "out.h"
 #include "../bpf/types.h"
 
-#define LOUPE_EVENT_COLS C_TIME, C_TIME_S, C_UID, C_PID, C_TID, C_COMM, C_CGROUP_ID
+#define LOUPE_EVENT_COLS C_TIME, C_TIME_S, C_UID, C_PID, C_TID, C_COMM, C_CGROUP_ID, \
+	C_CONTAINER, C_CGROUP, C_CONTAINER_ID, C_VPID, C_MNTNS
 
 #define LOUPE_EVENT_COL_DEFS                                                   \
 	[C_TIME]      = { "TIME", "time", 15, COL_LEFT | COL_JSON },           \
@@ -33,7 +37,12 @@
 	[C_PID]       = { "PID", "pid", 7, 0 },                                \
 	[C_TID]       = { "TID", "tid", 7, COL_JSON },                         \
 	[C_COMM]      = { "COMM", "comm", 16, COL_LEFT },                      \
-	[C_CGROUP_ID] = { "CGROUP_ID", "cgroup_id", 0, COL_JSON }
+	[C_CGROUP_ID] = { "CGROUP_ID", "cgroup_id", 0, COL_JSON },             \
+	[C_CONTAINER] = { "CONTAINER", "container", 12, COL_LEFT | COL_TEXT }, \
+	[C_CGROUP]    = { "", "cgroup", 0, 0 },                                \
+	[C_CONTAINER_ID] = { "", "container_id", 0, 0 },                       \
+	[C_VPID]      = { "", "vpid", 0, 0 },                                  \
+	[C_MNTNS]     = { "", "mntns", 0, 0 }
 
 /* The standard columns shown in text by the options, for a tool whose
  * C_TIME is `first`. */

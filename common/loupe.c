@@ -14,13 +14,17 @@
 #include <linux/magic.h>
 
 #include "attach.h"
+#include "cgwatch.h"
+#include "containers.h"
 #include "exec.h"
 #include "loupe.h"
 #include "system.h"
 
 static volatile sig_atomic_t exiting;
+static struct cgroups *cgroups;
 
 bool loupe_exiting(void) { return exiting; }
+struct cgroups *loupe_cgroups(void) { return cgroups; }
 
 int loupe_fail_load(int err)
 {
@@ -115,6 +119,47 @@ static int tgid_of(uint32_t tid)
 	return tgid;
 }
 
+/* -C and --container: the cgroup cache; --container's cgroup. */
+static void containers(struct loupe_opts *o)
+{
+	static char dir[1024];
+	char cand[512];
+	int err;
+
+	if (!o->containers && !o->container)
+		return;
+	if (o->containers && !sys_has_vmlinux_btf())
+		exit(loupe_failf("-C reads namespaces through the kernel's BTF, which this kernel "
+				 "lacks (/sys/kernel/btf/vmlinux)"));
+	err = cgroups__new(&cgroups, NULL);
+	if (err)
+		exit(loupe_failf("%s: cgroup v2 is not mounted here (%s)",
+				 o->container ? "--container" : "-C", strerror(-err)));
+	if (o->container) {
+		err = cgroups__find_container(cgroups, o->container, dir, sizeof(dir), cand,
+					      sizeof(cand));
+		if (err == -ENOENT)
+			exit(loupe_failf("--container %s: no such container", o->container));
+		if (err == -EEXIST)
+			exit(loupe_failf("--container %s: several containers match: %s",
+					 o->container, cand));
+		if (err)
+			exit(loupe_failf("--container %s: %s", o->container, strerror(-err)));
+		o->cgroup = dir;
+		loupe_info(1, "--container %s: cgroup %s", o->container, dir);
+	}
+	if (o->containers) {
+		/* cgroups made during the run (a container started later, and
+		 * perhaps gone before its events are read) */
+		err = cgwatch_start();
+		if (err)
+			loupe_warn("-C: cgroups made from now on may show as numbers (the "
+				   "cgroup_mkdir watcher: %s)", strerror(-err));
+		else
+			cgroups__set_lookup(cgroups, cgwatch_path);
+	}
+}
+
 static void check_targets(struct loupe_opts *o)
 {
 	size_t i;
@@ -170,6 +215,7 @@ void loupe_start(const struct loupe_tool *t, struct loupe_opts *o)
 	if (t->needs_btf && !sys_has_vmlinux_btf())
 		exit(loupe_failf("this kernel has no BTF (/sys/kernel/btf/vmlinux; "
 				 "CONFIG_DEBUG_INFO_BTF=y is needed)"));
+	containers(o);
 	check_targets(o);
 
 	sigaction(SIGINT, &sa, NULL);

@@ -58,6 +58,10 @@ int loupe_loaded(struct bpf_object_skeleton *s, const struct loupe_opts *o, int 
 /* After the typed attach call (err its result): 0, or 1 (loupe_fail_attach). */
 int loupe_attached(struct bpf_object_skeleton *s, int err);
 
+/* The run's cgroup cache (common/containers.h) with -C or --container,
+ * else NULL. */
+struct cgroups *loupe_cgroups(void);
+
 /* Ctrl-C or SIGTERM has arrived. */
 bool loupe_exiting(void);
 /* The monotonic time -d ends the run, 0 without -d. */

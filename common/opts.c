@@ -50,6 +50,8 @@ static const struct shared_opt shared[O__NR] = {
 	[O_SVG]        = { 0, "svg", "FILE", "write the heat map to an SVG file", K_STR },
 	[O_MILLISECONDS]={ 'm', "milliseconds", NULL, "histogram in milliseconds", K_FLAG },
 	[O_VERBOSE]    = { 'v', "verbose", NULL, "libbpf and hook-selection details on stderr", K_FLAG },
+	[O_CONTAINERS] = { 'C', "containers", NULL, "CONTAINER column (id, or cgroup name); PID in it", K_FLAG },
+	[O_CONTAINER]  = { 0, "container", "ID", "only this container (an id prefix, in the kernel)", K_STR },
 };
 
 void loupe_usage_error(const char *fmt, ...)
@@ -122,6 +124,7 @@ static const char *why(int id, int err)
 	case O_MAX_EVENTS: return "a whole number >= 1";
 	case O_BUFFER_SIZE: return "a power of two from 64K to 1G";
 	case O_SVG: return err == -EINVAL ? "empty" : strerror(-err); /* outfile_check */
+	case O_CONTAINER: return "a container id or its first hex digits";
 	}
 	return err == -ERANGE ? "out of range" : "not a valid value";
 }
@@ -229,6 +232,11 @@ static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
 	case O_SVG: err = opt_parse_outfile(arg, &o->svg); break;
 	case O_MILLISECONDS: o->milliseconds = true; break;
 	case O_VERBOSE: o->verbose++; break;
+	case O_CONTAINERS: o->containers = true; break;
+	case O_CONTAINER:
+		err = *arg && strspn(arg, "0123456789abcdefABCDEF") == strlen(arg) ? 0 : -EINVAL;
+		o->container = arg;
+		break;
 	}
 	(void)t;
 	return err;
@@ -389,6 +397,10 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 	}
 	if (o->exec_argv && o->npids)
 		return errf(err, errlen, "--exec and --pid exclude each other");
+	if (o->container && o->cgroup)
+		return errf(err, errlen, "--container and --cgroup exclude each other");
+	if (o->container && o->exec_argv)
+		return errf(err, errlen, "--container and --exec exclude each other");
 	if (t->shared & OPT(O_BUFFER_SIZE) && !o->buffer_size)
 		o->buffer_size = DEFAULT_BUFFER_SIZE;
 	return 0;

@@ -15,14 +15,14 @@ enum loupe_opt {
 	O_PID, O_TID, O_UID, O_NAME, O_CGROUP, O_EXEC, O_FAILED, O_TIMESTAMP,
 	O_ELAPSED, O_PRINT_UID, O_EXTENDED, O_FULL_PATH, O_JSON, O_DURATION,
 	O_INTERVAL, O_COUNT, O_BY, O_TOP, O_MAX_EVENTS, O_BUFFER_SIZE,
-	O_HEATMAP, O_SVG, O_MILLISECONDS, O_VERBOSE,
+	O_HEATMAP, O_SVG, O_MILLISECONDS, O_VERBOSE, O_CONTAINERS, O_CONTAINER,
 	O__NR
 };
 #define OPT(x) (1ULL << (x))
 /* what every tool has; help and version are always there */
-#define OPTS_ALL (OPT(O_PID) | OPT(O_NAME) | OPT(O_CGROUP) | OPT(O_JSON) | \
+#define OPTS_ALL (OPT(O_PID) | OPT(O_NAME) | OPT(O_CGROUP) | OPT(O_CONTAINER) | OPT(O_JSON) | \
 		  OPT(O_DURATION) | OPT(O_VERBOSE) | OPT(O_TIMESTAMP))
-#define OPTS_PER_EVENT (OPTS_ALL | OPT(O_TID) | OPT(O_UID) | OPT(O_EXEC) | \
+#define OPTS_PER_EVENT (OPTS_ALL | OPT(O_TID) | OPT(O_UID) | OPT(O_EXEC) | OPT(O_CONTAINERS) | \
 			OPT(O_ELAPSED) | OPT(O_PRINT_UID) | OPT(O_MAX_EVENTS) | \
 			OPT(O_BUFFER_SIZE))
 
@@ -38,6 +38,8 @@ struct loupe_opts {
 	uint32_t uid;
 	const char *name;         /* comm substring, 1..15 bytes */
 	const char *cgroup;       /* cgroup v2 directory */
+	bool containers;          /* -C: the CONTAINER column, JSON cgroup... */
+	const char *container;    /* --container: an id prefix (hex) */
 	char **exec_argv;         /* --exec: the command and its arguments */
 	bool failed, timestamp, elapsed, print_uid, extended, full_path, json;
 	uint64_t duration_ns;     /* 0: until interrupted */

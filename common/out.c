@@ -291,7 +291,11 @@ void out_init(struct out *o, FILE *f, bool json, const struct col *cols,
 	o->f = f;
 	o->json = json;
 	o->cols = cols;
-	o->ncols = ncols > OUT_MAX_COLS ? OUT_MAX_COLS : ncols;
+	if (ncols > OUT_MAX_COLS) { /* a tool's column table: a programming error */
+		fprintf(stderr, "out_init: %d columns, at most %d\n", ncols, OUT_MAX_COLS);
+		abort();
+	}
+	o->ncols = ncols;
 	o->shown = shown;
 }
 

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
+#include "btfoff.h"
 #include "skel.h"
 #include "../bpf/types.h"
 
@@ -124,6 +125,16 @@ int skel_configure(struct bpf_object_skeleton *s, const struct loupe_opts *o)
 	err = skel_set_var(s, "cfg_filter", &f, sizeof(f));
 	if (err)
 		return err;
+	if (o->containers) {
+		/* -C: the namespaces of each event's task (bpf/events.bpf.h) */
+		struct loupe_task_offsets t;
+
+		err = btf_task_offsets(&t);
+		if (!err)
+			err = skel_set_var(s, "cfg_task", &t, sizeof(t));
+		if (err)
+			return err;
+	}
 	if (events && o->buffer_size) {
 		/* wake the reader once 1/16 of the buffer is unread: rare
 		 * enough to cost nothing per event, early enough that a

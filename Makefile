@@ -57,7 +57,7 @@ endif
 # ---- dependencies --------------------------------------------------------
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
 DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 strace libbpf-tools bpftrace \
-	     systemtap-sdt-dev nftables libclang-rt-14-dev
+	     systemtap-sdt-dev nftables libclang-rt-14-dev podman runc busybox-static
 MISSING   := $(strip $(foreach t,$(CLANG) $(BPFTOOL) $(PKG_CONFIG),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
 ifeq ($(MISSING),)
 MISSING   := $(if $(shell $(PKG_CONFIG) --exists libbpf libelf zlib 2>/dev/null && echo ok),,libbpf-dev/libelf-dev/zlib1g-dev)

@@ -47,7 +47,9 @@ struct exec_buf {
 
 LOUPE_PERCPU_BUF(bufs, struct exec_buf);
 
-/* The parent (its tgid and comm) and, with --ancestors, its parents. */
+/* The parent (its tgid and comm) and, with --ancestors, the chain from the
+ * parent up: to init, or with -C to a container's first process (PID 1 in
+ * its namespace), which ends the chain of a process inside a container. */
 static __always_inline bool family(struct execsnoop_event *e)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
@@ -60,16 +62,15 @@ static __always_inline bool family(struct execsnoop_event *e)
 		return false;
 	e->nanc = 0;
 	for (i = 0; i < EXEC_ANCESTORS; i++) {
-		if (i >= cfg_exec.ancestors)
-			break;
-		p = BPF_CORE_READ(p, real_parent);
-		if (!p)
+		if (i >= cfg_exec.ancestors || !p)
 			break;
 		e->anc[i].pid = BPF_CORE_READ(p, tgid);
 		BPF_CORE_READ_STR_INTO(&e->anc[i].comm, p, comm);
+		e->anc[i].vpid = cfg_task.on ? loupe_task_vpid(p) : 0;
 		e->nanc = i + 1;
-		if (e->anc[i].pid <= 1)
-			break; /* init: its parent is the idle task */
+		if (e->anc[i].pid <= 1 || e->anc[i].vpid == 1)
+			break; /* init's parent is the idle task; a container's init */
+		p = BPF_CORE_READ(p, real_parent);
 	}
 	return true;
 }

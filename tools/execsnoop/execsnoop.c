@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "loupe.h"
+#include "containers.h"
 #include "event.h"
 #include "parse.h"
 #include "syscalls.h"
@@ -136,7 +137,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct execsnoop_event *e = data;
 	static const char *items[ARGS_SHOWN_MAX + 1];
 	static size_t lens[ARGS_SHOWN_MAX + 1];
-	char anc[EXEC_ANCESTORS][40], text[16];
+	char anc[EXEC_ANCESTORS][200], text[16];
 	const char *ap[EXEC_ANCESTORS];
 	size_t alen[EXEC_ANCESTORS], n, args_len, exe_len, i;
 	bool more, cut;
@@ -170,7 +171,14 @@ static int on_event(void *ctx, void *data, size_t size)
 
 		snprintf(comm, sizeof(comm), "%.*s", (int)strnlen(e->anc[i].comm, 16),
 			 e->anc[i].comm);
-		alen[i] = (size_t)snprintf(anc[i], sizeof(anc[i]), "%s:%u", comm, e->anc[i].pid);
+		if (e->anc[i].vpid == 1 && e->anc[i].pid != 1 && loupe_cgroups())
+			/* -C: the chain ends at the container's first process */
+			alen[i] = (size_t)snprintf(anc[i], sizeof(anc[i]),
+						   "%s (pid 1 in container %s)", comm,
+						   cgroups__get(loupe_cgroups(), e->hdr.cgroup_id)->name);
+		else
+			alen[i] = (size_t)snprintf(anc[i], sizeof(anc[i]), "%s:%u", comm,
+						   e->anc[i].pid);
 		ap[i] = anc[i];
 	}
 	if (ancestors)

@@ -26,6 +26,7 @@ enum execsnoop_flags {
 
 struct exec_ancestor {
 	__u32 pid;
+	__u32 vpid;      /* -C: its PID in its PID namespace (1: a container's init) */
 	char comm[16];
 };
 
@@ -57,7 +58,7 @@ struct execsnoop_cfg {
 };
 
 #ifndef __bpf__
-_Static_assert(EXECSNOOP_HDR_SIZE == 264, "execsnoop_event layout");
+_Static_assert(EXECSNOOP_HDR_SIZE == 296, "execsnoop_event layout");
 _Static_assert(sizeof(struct execsnoop_cfg) == 8, "execsnoop_cfg layout");
 #endif
 

@@ -303,8 +303,19 @@ static int sym_offset_cmp(const void *pa, const void *pb)
 {
 	const struct sym *a = pa, *b = pb;
 
+	size_t ua, ub, la, lb;
+
 	if (a->offset != b->offset)
 		return a->offset < b->offset ? -1 : 1;
+	/* of aliases, the public name first: malloc before __libc_malloc */
+	ua = strspn(a->name, "_");
+	ub = strspn(b->name, "_");
+	if (ua != ub)
+		return ua < ub ? -1 : 1;
+	la = strlen(a->name);
+	lb = strlen(b->name);
+	if (la != lb)
+		return la < lb ? -1 : 1;
 	return strcmp(a->name, b->name);
 }
 

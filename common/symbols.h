@@ -45,7 +45,8 @@ struct sym_list { struct sym *v; size_t n; };
  * tables cannot be read), -errno otherwise (-EISDIR, -EACCES, -ENOMEM). */
 int sym_list_functions(const char *path, struct sym_list *out);
 void sym_list_free(struct sym_list *l);
-/* Keep one name per offset (the first in name order), e.g. before attaching
+/* Keep one name per offset (the public one: fewest leading underscores, then
+ * the shortest, then name order), e.g. before attaching
  * uprobes, so two aliases do not count one call twice. The list stays
  * sorted by name; a kept entry is an IFUNC when any of its aliases was. */
 void sym_list_unique_offsets(struct sym_list *l);

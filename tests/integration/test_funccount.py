@@ -40,7 +40,8 @@ def counts(tr):
 def test_user_functions_libc_and_usdt_exact():
     p, pid, _ = fcount()
     exe = workload("fcount")
-    tr = Tracer(T, "-j", "-p", str(pid), f"{exe}:loupe_fc_*", "c:rand", f"u:{exe}:tick")
+    tr = Tracer(T, "-j", "-p", str(pid), f"{exe}:loupe_fc_*", "c:rand", "c:malloc",
+                "c:free", f"u:{exe}:tick")
     go(p)
     eq(tr.stop(), 0, "exit status: " + tr.stderr)
     got = counts(tr)
@@ -49,6 +50,9 @@ def test_user_functions_libc_and_usdt_exact():
        {f"{base}:loupe_fc_target": K, f"{base}:loupe_fc_other": K},
        "the glob matched both functions, each counted exactly")
     eq([v for k, v in got.items() if k.endswith(":rand")], [K], "libc's rand")
+    # aliases (__libc_malloc): the name asked for, each call once
+    eq(sorted((k.split(":")[1], v) for k, v in got.items() if k.endswith(("malloc", "free"))),
+       [("free", K), ("malloc", K)], "libc's malloc and free")
     eq(got.get(f"{base}:loupe:tick"), K, "the USDT probe")
 
 

@@ -331,17 +331,21 @@ TEST(symbols_unique_offsets)
 	static const struct { const char *name; uint64_t off; bool ifunc; } in[] = {
 		{ "a", 0x10, false }, { "b", 0x20, false }, { "c", 0x10, true },
 		{ "d", 0x30, false }, { "e", 0x20, false },
+		/* libc's aliases: the public name is kept */
+		{ "__libc_malloc", 0x40, false }, { "malloc", 0x40, false },
+		{ "__GI___libc_free", 0x50, false }, { "__free", 0x50, false },
+		{ "free", 0x50, false }, { "cfree", 0x50, false },
 	};
-	struct sym_list l = { calloc(5, sizeof(struct sym)), 5 };
+	struct sym_list l = { calloc(11, sizeof(struct sym)), 11 };
 	struct sym_list w;
 	size_t i, j, distinct = 0;
 	const struct sym *s;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 11; i++)
 		l.v[i] = (struct sym){ strdup(in[i].name), in[i].off, 1, in[i].ifunc };
 	sym_list_unique_offsets(&l);
-	CHECK_EQ(l.n, 3);
-	if (l.n == 3) {
+	CHECK_EQ(l.n, 5);
+	if (l.n == 5) {
 		CHECK_STR(l.v[0].name, "a");
 		CHECK_EQ(l.v[0].offset, 0x10);
 		CHECK(l.v[0].ifunc);           /* c, its alias, was an IFUNC */
@@ -349,6 +353,8 @@ TEST(symbols_unique_offsets)
 		CHECK_EQ(l.v[1].offset, 0x20);
 		CHECK(!l.v[1].ifunc);
 		CHECK_STR(l.v[2].name, "d");
+		CHECK_STR(l.v[3].name, "free");
+		CHECK_STR(l.v[4].name, "malloc");
 	}
 	sym_list_free(&l);
 

@@ -2,8 +2,9 @@
  * fcount: hits of known probes, for the funccount tests.
  *   fcount [-o OFFSET_MS] K PATH
  * Prints "pid <pid>", waits for a line on stdin, then K times: calls
- * loupe_fc_target() and loupe_fc_other() (functions of its own), rand()
- * (libc), opens PATH (openat) and fires the USDT probe loupe:tick; prints
+ * loupe_fc_target() and loupe_fc_other() (functions of its own), rand(),
+ * malloc() and free() (libc; malloc and free are aliases of __libc_malloc
+ * and __libc_free there), opens PATH (openat) and fires the USDT probe loupe:tick; prints
  * "done" and exits. With -o, each round waits for the next wall-clock
  * second plus OFFSET_MS first (one round per second).
  */
@@ -56,11 +57,14 @@ int main(int argc, char **argv)
 	if (!fgets(line, sizeof(line), stdin))
 		return 1;
 	for (i = 0; i < k; i++) {
+		char *volatile m; /* volatile: the pair is not optimised away */
 		int fd;
 
 		if (off >= 0)
 			wait_offset(off);
 		acc += loupe_fc_target((int)i) + loupe_fc_other((int)i) + rand() % 2;
+		m = malloc(64 + (size_t)(i % 2));
+		free(m);
 		fd = open(argv[2], O_RDONLY);
 		if (fd >= 0)
 			close(fd);

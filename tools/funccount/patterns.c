@@ -200,7 +200,7 @@ static int functions(const char *path, const char *sym, bool regex, struct probe
 {
 	struct sym_list l = { 0 };
 	struct matcher m;
-	size_t i, before = out->n, ifuncs = 0;
+	size_t i, n, before = out->n, ifuncs = 0;
 	int r;
 
 	if ((r = matcher_init(&m, sym, regex, err, len)))
@@ -211,13 +211,20 @@ static int functions(const char *path, const char *sym, bool regex, struct probe
 		return errf(err, len, r, "%s: %s", path, r == -ENOEXEC ?
 			    "not an ELF file of this machine" : strerror(-r));
 	}
+	/* the matching names first, then one probe per address: malloc and
+	 * its alias __libc_malloc share one, and the name asked for wins */
+	for (i = 0, n = 0; i < l.n; i++) {
+		if (matcher_hit(&m, l.v[i].name))
+			l.v[n++] = l.v[i];
+		else
+			free(l.v[i].name);
+	}
+	l.n = n;
 	sym_list_unique_offsets(&l);
 	for (i = 0; i < l.n && !r; i++) {
 		struct probe *p;
 		char *name;
 
-		if (!matcher_hit(&m, l.v[i].name))
-			continue;
 		if (l.v[i].ifunc) {
 			/* a uprobe on an IFUNC counts its resolver (once per
 			 * process), not the calls: left out, and said */

@@ -212,6 +212,10 @@ void loupe_start(const struct loupe_tool *t, struct loupe_opts *o)
 	loupe_set_verbose(o->verbose);
 	libbpf_set_print(o->verbose ? libbpf_print : libbpf_quiet);
 	check_privileges();
+	if (!sys_in_init_pidns())
+		loupe_warn("loupe runs in a PID namespace of its own (a container?): PIDs "
+			   "shown and taken (-p, --tid, --ppid) are the host's; run loupe in the "
+			   "host's PID namespace (podman run --pid=host)");
 	if (t->needs_btf && !sys_has_vmlinux_btf())
 		exit(loupe_failf("this kernel has no BTF (/sys/kernel/btf/vmlinux; "
 				 "CONFIG_DEBUG_INFO_BTF=y is needed)"));

@@ -50,7 +50,7 @@ static const struct shared_opt shared[O__NR] = {
 	[O_SVG]        = { 0, "svg", "FILE", "write the heat map to an SVG file", K_STR },
 	[O_MILLISECONDS]={ 'm', "milliseconds", NULL, "histogram in milliseconds", K_FLAG },
 	[O_VERBOSE]    = { 'v', "verbose", NULL, "libbpf and hook-selection details on stderr", K_FLAG },
-	[O_CONTAINERS] = { 'C', "containers", NULL, "CONTAINER column (id, or cgroup name); PID in it", K_FLAG },
+	[O_CONTAINERS] = { 'C', "containers", NULL, "CONTAINER column (id or cgroup name); in JSON, PID inside", K_FLAG },
 	[O_CONTAINER]  = { 0, "container", "ID", "only this container (an id prefix, in the kernel)", K_STR },
 };
 

@@ -6,8 +6,11 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
+#include "base.h"
 #include "btfoff.h"
 #include "skel.h"
+#include "system.h"
+#include "whoami.skel.h"
 #include "../bpf/types.h"
 
 const struct bpf_object_open_opts *skel_core_opts(struct bpf_object_open_opts *oo)
@@ -104,13 +107,39 @@ void *skel_var(const struct bpf_object_skeleton *s, const char *var)
 	return var_addr(s, var, &size);
 }
 
+/* This process's tgid as the kernel's helpers report it (the initial PID
+ * namespace's): getpid() there, else asked of the kernel once
+ * (bpf/whoami.bpf.c). */
+static uint32_t self_tgid(void)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	static uint32_t tgid;
+	struct whoami_bpf *w;
+	int err;
+
+	if (tgid)
+		return tgid;
+	tgid = (uint32_t)getpid();
+	if (sys_in_init_pidns())
+		return tgid;
+	w = whoami_bpf__open_and_load();
+	err = w ? bpf_prog_test_run_opts(bpf_program__fd(w->progs.whoami), &run) : -errno;
+	if (!err && w->bss->whoami_tgid)
+		tgid = w->bss->whoami_tgid;
+	else
+		loupe_warn("cannot learn this process's PID outside its PID namespace (%s): "
+			   "its own events may show", strerror(err ? -err : ENOENT));
+	whoami_bpf__destroy(w);
+	return tgid;
+}
+
 int skel_configure(struct bpf_object_skeleton *s, const struct loupe_opts *o)
 {
 	struct loupe_filter f = { 0 };
 	struct bpf_map *events = bpf_object__find_map_by_name(*s->obj, "events");
 	int err;
 
-	f.self_tgid = (uint32_t)getpid();
+	f.self_tgid = self_tgid();
 	f.pid_on = o->npids > 0;
 	f.tid_on = o->ntids > 0;
 	f.uid_on = o->uid_set;

@@ -171,6 +171,13 @@ bool sys_has_vmlinux_btf(void)
 	return !access("/sys/kernel/btf/vmlinux", R_OK);
 }
 
+bool sys_in_init_pidns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) || st.st_ino == 0xEFFFFFFCU;
+}
+
 int sys_perf_paranoid(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");

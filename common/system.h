@@ -53,4 +53,10 @@ bool sys_perf_events_allowed(void);
 /* The kernel has BTF (/sys/kernel/btf/vmlinux is readable). */
 bool sys_has_vmlinux_btf(void);
 
+/* This process is in the initial PID namespace, whose PIDs the kernel's
+ * helpers (bpf_get_current_pid_tgid) report: /proc/self/ns/pid is the
+ * initial namespace's inode (PROC_PID_INIT_INO, fixed by the kernel). True
+ * when that cannot be read (no /proc: nothing better to say). */
+bool sys_in_init_pidns(void);
+
 #endif

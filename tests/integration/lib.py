@@ -126,7 +126,7 @@ class Tracer:
     'Tracing' banner, printed after attach) or raises."""
 
     def __init__(self, name, *args, stdout_file=None, env=None, timeout=20, ready=True,
-                 preexec_fn=None, user=None, least_privilege=False):
+                 preexec_fn=None, user=None, least_privilege=False, wrap=None):
         self.name = name
         self.args = list(args)
         self.outpath = stdout_file or os.path.join(tmpdir(), "out")
@@ -136,6 +136,8 @@ class Tracer:
         cmd = [tool_path(name)] + self.args
         if least_privilege:
             cmd = LEAST_PRIVILEGE + cmd
+        if wrap:  # a command that runs the tool (unshare ...)
+            cmd = list(wrap) + cmd
         if user:
             cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
                    "--inh-caps=-all"] + cmd

@@ -7,8 +7,9 @@ import os
 import secrets
 import subprocess
 import time
+import uuid
 
-from lib import check, eq, on_cleanup, run, slow, wait_for, workload
+from lib import Tracer, check, eq, on_cleanup, run, slow, tmpdir, wait_for, workload
 
 
 def _info(*args, stdin=None):
@@ -148,6 +149,22 @@ def test_vpid_in_a_pid_namespace():
     p.wait()
     wait_for(lambda: not os.path.exists(f"/proc/{kid}"), timeout=5)
     eq(_info("vpid", kid)[0][2], str(-3), "gone: ESRCH")
+
+
+def test_loupe_in_a_pid_namespace_of_its_own():
+    # PIDs stay the host's, said once; loupe's own opens are still left out
+    # (its PID there is not getpid(): bpf/whoami.bpf.c)
+    path = os.path.join(tmpdir(), "pidns-" + uuid.uuid4().hex[:8])
+    tr = Tracer("opensnoop", "-j", "-d", str(2 * slow()),
+                wrap=["unshare", "--pid", "--fork", "--mount-proc"])
+    with open(path, "w"):
+        pass
+    eq(tr.wait(), 0, "exit status: " + tr.stderr)
+    check("PID namespace of its own" in tr.stderr, tr.stderr)
+    ev = [e for e in tr.events() if e.get("path") == path]
+    eq([(e["pid"], e["fd"] >= 0) for e in ev], [(os.getpid(), True)], "the host's PID")
+    own = [e for e in tr.events() if e["comm"] == "opensnoop"]
+    eq(own, [], "opensnoop's own opens")
 
 
 def test_walk_of_2000_real_cgroups():

@@ -92,6 +92,20 @@ def slow():
     return 3.0 if LANE else 1.0
 
 
+def stops_and_releases(name, min_programs, *args):
+    """The tool started with args holds at least min_programs BPF programs,
+    exits with 0 within 1 s (scaled by slow()) of SIGINT with only its banner
+    and stats line on stderr, and its programs are gone within 1 s more."""
+    tr = Tracer(name, *args)
+    ids = bpf_prog_ids_of(tr.proc.pid)
+    check(len(ids) >= min_programs, f"holds its programs: {ids}")
+    t0 = time.monotonic()
+    eq(tr.stop(signal.SIGINT), 0, "exit status")
+    check(time.monotonic() - t0 < 1.0 * slow(), "exited within 1 s of SIGINT")
+    only_banner_and_stats(name, tr.stderr)
+    released_after_exit(ids)
+
+
 def released_after_exit(ids, within=1.0):
     """The programs ids (held by a tool that has exited) are gone within
     `within` seconds (scaled by slow()): the tool hands its links to a

@@ -5,11 +5,11 @@ import re
 import shutil
 import signal
 import struct
-import subprocess
 import time
 
-from lib import (released_after_exit, slow, pipe_into, only_banner_and_stats, expect_usage_error, Skip, Tracer, check, eq, on_cleanup, run, run_tool, tmpdir, tool_path,
-                 wait_for, workload, bpf_prog_ids_of, bpf_prog_ids)
+from lib import (Skip, Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, on_cleanup,
+                 only_banner_and_stats, pipe_into, released_after_exit, run, run_tool, slow,
+                 tmpdir, wait_for, workload)
 
 T = "biolatency"
 

@@ -2,13 +2,10 @@
 syscalls, errnos, pids and paths."""
 import errno
 import os
-import signal
 import socket
-import time
 import uuid
 
-from lib import (Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, only_banner_and_stats,
-                 released_after_exit, run_tool, slow, tmpdir)
+from lib import (Tracer, check, eq, expect_usage_error, run_tool, stops_and_releases, tmpdir)
 
 T = "errsnoop"
 
@@ -155,14 +152,7 @@ def test_list_and_names():
 
 
 def test_lifecycle_and_bad_input():
-    tr = Tracer(T)
-    ids = bpf_prog_ids_of(tr.proc.pid)
-    check(len(ids) >= 1, f"holds its programs: {ids}")
-    t0 = time.monotonic()
-    eq(tr.stop(signal.SIGINT), 0, "exit status")
-    check(time.monotonic() - t0 < 1.0 * slow(), "exited within 1 s of SIGINT")
-    only_banner_and_stats(T, tr.stderr)
-    released_after_exit(ids)
+    stops_and_releases(T, 1)
     for args, msg in ((["-E", "EBOGUS"], "--errno"), (["-E", "0"], "--errno"),
                       (["-s", "nosuchcall"], "--syscall"), (["-s", "x*zz"], "--syscall"),
                       (["--ignore", "*"], "leave no syscall"), (["-c", "-e"], "not with -c"),

@@ -1,12 +1,9 @@
 """execsnoop on the real kernel: the test's own execs, with exact values."""
 import os
-import signal
 import subprocess
-import time
 import uuid
 
-from lib import (Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, only_banner_and_stats,
-                 released_after_exit, run, slow, tmpdir, workload)
+from lib import (Tracer, check, eq, expect_usage_error, run, stops_and_releases, tmpdir, workload)
 
 T = "execsnoop"
 TRUE = "/bin/true"
@@ -170,14 +167,7 @@ def test_name_and_line_filters():
 
 
 def test_lifecycle_and_bad_input():
-    tr = Tracer(T)
-    ids = bpf_prog_ids_of(tr.proc.pid)
-    check(len(ids) >= 3, f"holds its programs: {ids}")
-    t0 = time.monotonic()
-    eq(tr.stop(signal.SIGINT), 0, "exit status")
-    check(time.monotonic() - t0 < 1.0 * slow(), "exited within 1 s of SIGINT")
-    only_banner_and_stats(T, tr.stderr)
-    released_after_exit(ids)
+    stops_and_releases(T, 3)
     for args, msg in ((["--max-args", "0"], "--max-args"), (["--max-args", "1001"], "--max-args"),
                       (["--ppid", "x"], "--ppid"), (["-l", ""], "--line"),
                       (["-q", "-j"], "-q quotes text output"),

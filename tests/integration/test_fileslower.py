@@ -1,13 +1,11 @@
 """fileslower on the real kernel: the test's own reads, writes, syncs and
 opens, with exact bytes, offsets, names and latencies."""
 import os
-import signal
 import threading
 import time
 import uuid
 
-from lib import (Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, only_banner_and_stats,
-                 released_after_exit, slow, tmpdir)
+from lib import (Tracer, check, eq, expect_usage_error, stops_and_releases, tmpdir)
 
 T = "fileslower"
 
@@ -115,14 +113,7 @@ def test_hist_counts_every_read():
 
 
 def test_lifecycle_and_bad_input():
-    tr = Tracer(T)
-    ids = bpf_prog_ids_of(tr.proc.pid)
-    check(len(ids) >= 2, f"holds its programs: {ids}")
-    t0 = time.monotonic()
-    eq(tr.stop(signal.SIGINT), 0, "exit status")
-    check(time.monotonic() - t0 < 1.0 * slow(), "exited within 1 s of SIGINT")
-    only_banner_and_stats(T, tr.stderr)
-    released_after_exit(ids)
+    stops_and_releases(T, 2)
     for args, msg in ((["x"], "min_ms"), (["-1"], "unknown option"), (["10", "-p", "1"], "options go before"), (["--min", "1ms", "10"], "either"),
                       (["--min", "abc"], "--min"), (["1", "2"], "unexpected argument"),
                       (["-k", "op"], "need --hist"), (["--hist", "-t"], "not with --hist"),

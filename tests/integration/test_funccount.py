@@ -1,6 +1,5 @@
 """funccount on the real kernel: probes the test's own workload fires a
 known number of times."""
-import json
 import os
 import signal
 import subprocess

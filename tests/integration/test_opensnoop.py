@@ -8,9 +8,9 @@ import time
 import unicodedata
 import uuid
 
-from lib import (on_cleanup, expect_usage_error, Tracer, check, eq, run, run_tool, tmpdir, tool_path, wait_for,
-                 workload, bpf_prog_ids_of, released_after_exit, slow, pipe_into,
-                 only_banner_and_stats)
+from lib import (Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, on_cleanup,
+                 only_banner_and_stats, pipe_into, released_after_exit, run, run_tool, slow,
+                 tmpdir, tool_path, workload)
 
 T = "opensnoop"
 

@@ -9,8 +9,8 @@ import time
 import uuid
 
 import lib
-from lib import (wait_for, expect_usage_error, REPO, Skip, Tracer, check, eq, on_cleanup, run, run_tool, tmpdir,
-                 tool_path, workload)
+from lib import (REPO, Skip, Tracer, check, eq, expect_usage_error, on_cleanup, run, run_tool,
+                 tmpdir, wait_for, workload)
 
 T = "opensnoop"
 O_WRONLY, O_CREAT, O_TRUNC = 0o1, 0o100, 0o1000

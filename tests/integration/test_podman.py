@@ -3,17 +3,15 @@ running busybox containers under runc (DESIGN.md §10). Where podman cannot
 run (the kernel lane's read-only root), the same situation is built by
 hand: a cgroup v2 directory named as podman names its containers', and a
 new PID and mount namespace (unshare); each test says which one ran."""
-import json
 import os
 import secrets
 import shutil
 import socket
 import subprocess
-import time
 import uuid
 
-from lib import (Skip, Tracer, check, eq, expect_usage_error, on_cleanup, run, run_tool,
-                 tmpdir, wait_for)
+from lib import (Skip, Tracer, check, eq, expect_usage_error, on_cleanup, run, run_tool, tmpdir,
+                 wait_for)
 
 IMAGE = "loupe-test-bb"
 PODMAN = ["podman", "--runtime", "runc"]

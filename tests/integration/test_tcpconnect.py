@@ -2,14 +2,11 @@
 addresses, ports, pids and outcomes."""
 import errno
 import os
-import signal
 import socket
-import subprocess
 import time
 import uuid
 
-from lib import (Skip, Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, on_cleanup,
-                 only_banner_and_stats, released_after_exit, run, slow)
+from lib import (Skip, Tracer, check, eq, expect_usage_error, on_cleanup, run, stops_and_releases)
 
 T = "tcpconnect"
 
@@ -167,14 +164,7 @@ def test_text_columns():
 
 
 def test_lifecycle_and_bad_input():
-    tr = Tracer(T)
-    ids = bpf_prog_ids_of(tr.proc.pid)
-    check(len(ids) >= 3, f"holds its programs: {ids}")
-    t0 = time.monotonic()
-    eq(tr.stop(signal.SIGINT), 0, "exit status")
-    check(time.monotonic() - t0 < 1.0 * slow(), "exited within 1 s of SIGINT")
-    only_banner_and_stats(T, tr.stderr)
-    released_after_exit(ids)
+    stops_and_releases(T, 3)
     for args, msg in ((["-P", "http"], "--port"), (["-P", "70000"], "--port"),
                       (["-P", "0"], "--port"), (["-P", "80,,443"], "--port"),
                       (["-4", "-6"], "exclude each other"), (["-c", "-k", "path"], "-k"),

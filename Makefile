@@ -12,8 +12,9 @@
 #   make fuzz-run   each of them FUZZ_SECONDS (30) on a copy of its corpus
 #   make install    PREFIX=/usr/local DESTDIR= (tools into sbin, man pages,
 #                   bash completion); with STATIC=1 the static tools;
-#                   PROGRAM_PREFIX=loupe- installs loupe-opensnoop... (the
-#                   Debian package: beside libbpf-tools' opensnoop)
+#                   PROGRAM_SUFFIX=-loupe installs opensnoop-loupe... (the
+#                   Debian package: beside libbpf-tools' opensnoop);
+#                   PROGRAM_PREFIX likewise
 #
 # vmlinux.h is generated from $(VMLINUX_BTF) (default: the running kernel's
 # BTF); point VMLINUX_BTF at another BTF file, or VMLINUX_H at a header.
@@ -35,6 +36,7 @@ FUZZ_BUILD := build-fuzz
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 PROGRAM_PREFIX ?=
+PROGRAM_SUFFIX ?=
 
 CC         ?= cc
 CLANG      ?= clang
@@ -290,25 +292,29 @@ SBIN_DIR := $(DESTDIR)$(PREFIX)/sbin
 MAN_DIR  := $(DESTDIR)$(PREFIX)/share/man
 COMP_DIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 
-# Every name a user types gets PROGRAM_PREFIX: the commands, their man pages
-# (scripts/man-prefix.sh) and the completion's `complete` lines; the
-# completion is one file, and bash-completion finds it by each command's name.
+# Every name a user types gets PROGRAM_PREFIX and PROGRAM_SUFFIX: the
+# commands, their man pages (scripts/man-rename.sh) and the completion's
+# `complete` lines; the completion is one file, which bash-completion
+# finds by each command's name.
+installed = $(addprefix $(1)$(PROGRAM_PREFIX),$(addsuffix $(PROGRAM_SUFFIX)$(2),$(TOOLS)))
+RENAME_MAN = sh scripts/man-rename.sh "$(PROGRAM_PREFIX)" "$(PROGRAM_SUFFIX)" $(TOOLS)
+
 install: all
 	install -d $(SBIN_DIR) $(MAN_DIR)/man8 $(COMP_DIR)
-	for t in $(TOOLS); do install -m 0755 $(BUILD)/$$t $(SBIN_DIR)/$(PROGRAM_PREFIX)$$t || exit 1; done
-	for p in $(MANS); do sh scripts/man-prefix.sh "$(PROGRAM_PREFIX)" $(TOOLS) < $$p \
-		> $(MAN_DIR)/man8/$(PROGRAM_PREFIX)$${p##*/} || exit 1; done
+	for t in $(TOOLS); do install -m 0755 $(BUILD)/$$t \
+		$(SBIN_DIR)/$(PROGRAM_PREFIX)$$t$(PROGRAM_SUFFIX) || exit 1; done
+	for p in $(MANS); do t=$${p##*/}; $(RENAME_MAN) < $$p \
+		> $(MAN_DIR)/man8/$(PROGRAM_PREFIX)$${t%.8}$(PROGRAM_SUFFIX).8 || exit 1; done
 	$(if $(MAN7S),install -d $(MAN_DIR)/man7)
-	for p in $(MAN7S); do sh scripts/man-prefix.sh "$(PROGRAM_PREFIX)" $(TOOLS) < $$p \
-		> $(MAN_DIR)/man7/$${p##*/} || exit 1; done
-	sed 's/^\(complete -F _loupe_[a-z]* \)/\1$(PROGRAM_PREFIX)/' $(COMPLETION) > $(COMP_DIR)/loupe
-	for t in $(TOOLS); do ln -sf loupe $(COMP_DIR)/$(PROGRAM_PREFIX)$$t || exit 1; done
+	for p in $(MAN7S); do $(RENAME_MAN) < $$p > $(MAN_DIR)/man7/$${p##*/} || exit 1; done
+	sed 's/^\(complete -F _loupe_\([a-z]*\)\) .*/\1 $(PROGRAM_PREFIX)\2$(PROGRAM_SUFFIX)/' \
+		$(COMPLETION) > $(COMP_DIR)/loupe
+	for c in $(call installed); do ln -sf loupe $(COMP_DIR)/$$c || exit 1; done
 
 uninstall:
-	rm -f $(addprefix $(SBIN_DIR)/$(PROGRAM_PREFIX),$(TOOLS)) \
-	      $(addprefix $(MAN_DIR)/man8/$(PROGRAM_PREFIX),$(notdir $(MANS))) \
+	rm -f $(call installed,$(SBIN_DIR)/) $(call installed,$(MAN_DIR)/man8/,.8) \
 	      $(addprefix $(MAN_DIR)/man7/,$(notdir $(MAN7S))) \
-	      $(COMP_DIR)/loupe $(addprefix $(COMP_DIR)/$(PROGRAM_PREFIX),$(TOOLS))
+	      $(COMP_DIR)/loupe $(call installed,$(COMP_DIR)/)
 
 # `make -s print-TOOLS`: a variable's value, for scripts (debian/rules, tests)
 print-%:

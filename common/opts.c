@@ -198,15 +198,12 @@ static void help_opt(const struct opt_info *oi, void *f)
 	help_line(f, oi->letter, oi->name, oi->arg, oi->help);
 }
 
-/* The name to show: the one the tool was run by when it is the tool's own
- * name with a prefix (the Debian package installs loupe-opensnoop), so
- * that messages and help name what the user typed and its man page. */
+/* The name to show: the one the tool was run by when it holds the tool's
+ * own (the Debian package installs opensnoop-loupe), so that messages and
+ * help name what the user typed, and its man page. */
 static const char *shown_name(const struct loupe_tool *t)
 {
-	const char *n = loupe_name();
-	size_t ln = strlen(n), lt = strlen(t->name);
-
-	return ln >= lt && !strcmp(n + ln - lt, t->name) ? n : t->name;
+	return strstr(loupe_name(), t->name) ? loupe_name() : t->name;
 }
 
 void opts_help(const struct loupe_tool *t, FILE *f)
@@ -447,7 +444,7 @@ void loupe_parse(const struct loupe_tool *t, int argc, char **argv,
 	char err[512];
 	int r;
 
-	/* the name run by, if it ends in the tool's own (shown_name) */
+	/* the name run by, if it holds the tool's own (shown_name) */
 	loupe_set_name(base ? base + 1 : argc > 0 ? argv[0] : t->name);
 	loupe_set_name(shown_name(t));
 	/* the build asks each tool for its completion data (common/complete.h) */

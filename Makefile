@@ -78,7 +78,7 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Icommon -I$(BUILD) -I$(BUILD)/bpf \
+ALL_CFLAGS := $(CFLAGS) $(CPPFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Icommon -I$(BUILD) -I$(BUILD)/bpf \
 	      $(LIBBPF_CFLAGS) -DLOUPE_VERSION='"$(VERSION)"' -MMD -MP
 ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

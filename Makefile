@@ -241,6 +241,11 @@ $(BUILD)/tests/cgroupinfo: tests/cgroupinfo.c $(LIBCOMMON) | $(BUILD)/tests
 
 tests: all $(BUILD)/tests/unit $(WORKLOADS) $(BUILD)/tests/attach_test $(BUILD)/tests/cgroupinfo
 
+# The unit tests alone, no root (the Debian package's build runs them); the
+# symbols tests read the usdt_prog workload (systemtap-sdt-dev's sys/sdt.h).
+check-unit: $(BUILD)/tests/unit $(BUILD)/tests/usdt_prog
+	$(Q)$(BUILD)/tests/unit
+
 # ---- fuzzing ---------------------------------------------------------------
 # build-fuzz/fuzz_<t> from tests/fuzz/fuzz_<t>.c: libFuzzer with ASan and
 # UBSan. common/ is compiled again, with clang and the fuzzer's coverage
@@ -323,6 +328,6 @@ print-%:
 clean:
 	rm -rf build build-asan build-static $(FUZZ_BUILD)
 
-.PHONY: all deps check-deps check tests fuzz fuzz-run bench install uninstall clean
+.PHONY: all deps check-deps check check-unit tests fuzz fuzz-run bench install uninstall clean
 
 -include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -10,8 +10,11 @@
 #   make fuzz       libFuzzer targets of the parsers and escapers (into
 #                   build-fuzz/; clang with ASan+UBSan)
 #   make fuzz-run   each of them FUZZ_SECONDS (30) on a copy of its corpus
-#   make install    PREFIX=/usr/local DESTDIR= (tools into sbin, man pages);
-#                   with STATIC=1 the static tools
+#   make install    PREFIX=/usr/local DESTDIR= (tools into sbin, man pages,
+#                   bash completion); with STATIC=1 the static tools;
+#                   PROGRAM_SUFFIX=-loupe installs opensnoop-loupe... (the
+#                   Debian package: beside libbpf-tools' opensnoop);
+#                   PROGRAM_PREFIX likewise
 #
 # vmlinux.h is generated from $(VMLINUX_BTF) (default: the running kernel's
 # BTF); point VMLINUX_BTF at another BTF file, or VMLINUX_H at a header.
@@ -32,6 +35,8 @@ endif
 FUZZ_BUILD := build-fuzz
 PREFIX     ?= /usr/local
 DESTDIR    ?=
+PROGRAM_PREFIX ?=
+PROGRAM_SUFFIX ?=
 
 CC         ?= cc
 CLANG      ?= clang
@@ -57,7 +62,8 @@ endif
 # ---- dependencies --------------------------------------------------------
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
 DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 strace libbpf-tools bpftrace \
-	     systemtap-sdt-dev nftables libclang-rt-14-dev podman runc busybox-static
+	     systemtap-sdt-dev nftables libclang-rt-14-dev podman runc busybox-static \
+	     bash-completion dpkg-dev debhelper fakeroot lintian
 MISSING   := $(strip $(foreach t,$(CLANG) $(BPFTOOL) $(PKG_CONFIG),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
 ifeq ($(MISSING),)
 MISSING   := $(if $(shell $(PKG_CONFIG) --exists libbpf libelf zlib 2>/dev/null && echo ok),,libbpf-dev/libelf-dev/zlib1g-dev)
@@ -72,7 +78,7 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Icommon -I$(BUILD) -I$(BUILD)/bpf \
+ALL_CFLAGS := $(CFLAGS) $(CPPFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Icommon -I$(BUILD) -I$(BUILD)/bpf \
 	      $(LIBBPF_CFLAGS) -DLOUPE_VERSION='"$(VERSION)"' -MMD -MP
 ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -91,8 +97,9 @@ COMMON_OBJ := $(patsubst common/%.c,$(BUILD)/common/%.o,$(COMMON_SRC)) \
 LIBCOMMON  := $(BUILD)/libcommon.a
 
 BINS := $(addprefix $(BUILD)/,$(TOOLS))
+COMPLETION := $(BUILD)/completion/loupe
 
-all: check-deps $(BINS)
+all: check-deps $(BINS) $(COMPLETION)
 
 check-deps:
 ifneq ($(MISSING),)
@@ -186,6 +193,16 @@ $(BUILD)/$(1): $$($(1)_OBJ) $(LIBCOMMON)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
+# ---- bash completion ---------------------------------------------------------
+# The engine (common/complete.bash), then what each tool says of its own
+# option table (`<tool> --complete-spec`, common/complete.h): nothing about
+# an option is written twice.
+$(COMPLETION): common/complete.bash $(BINS)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q){ cat common/complete.bash && for t in $(BINS); do $$t --complete-spec || exit 1; \
+		done; } > $@.tmp && mv $@.tmp $@
+
 # ---- tests ---------------------------------------------------------------
 # tests/helpers: checks shared by the unit tests and the fuzzers
 TEST_HELPERS := $(wildcard tests/helpers/*.c)
@@ -223,6 +240,11 @@ $(BUILD)/tests/cgroupinfo: tests/cgroupinfo.c $(LIBCOMMON) | $(BUILD)/tests
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBCOMMON) $(LIBBPF_LIBS) -o $@
 
 tests: all $(BUILD)/tests/unit $(WORKLOADS) $(BUILD)/tests/attach_test $(BUILD)/tests/cgroupinfo
+
+# The unit tests alone, no root (the Debian package's build runs them); the
+# symbols tests read the usdt_prog workload (systemtap-sdt-dev's sys/sdt.h).
+check-unit: $(BUILD)/tests/unit $(BUILD)/tests/usdt_prog
+	$(Q)$(BUILD)/tests/unit
 
 # ---- fuzzing ---------------------------------------------------------------
 # build-fuzz/fuzz_<t> from tests/fuzz/fuzz_<t>.c: libFuzzer with ASan and
@@ -269,20 +291,43 @@ check:
 bench: all
 	$(Q)$(MAKE) -C bench
 
-MANS := $(wildcard $(addprefix man/man8/,$(addsuffix .8,$(TOOLS))))
+MANS  := $(wildcard $(addprefix man/man8/,$(addsuffix .8,$(TOOLS))))
+MAN7S := $(wildcard man/man7/*.7)
+SBIN_DIR := $(DESTDIR)$(PREFIX)/sbin
+MAN_DIR  := $(DESTDIR)$(PREFIX)/share/man
+COMP_DIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+
+# Every name a user types gets PROGRAM_PREFIX and PROGRAM_SUFFIX: the
+# commands, their man pages (scripts/man-rename.sh) and the completion's
+# `complete` lines; the completion is one file, which bash-completion
+# finds by each command's name.
+installed = $(addprefix $(1)$(PROGRAM_PREFIX),$(addsuffix $(PROGRAM_SUFFIX)$(2),$(TOOLS)))
+RENAME_MAN = sh scripts/man-rename.sh "$(PROGRAM_PREFIX)" "$(PROGRAM_SUFFIX)" $(TOOLS)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
-	$(if $(MANS),install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/)
+	install -d $(SBIN_DIR) $(MAN_DIR)/man8 $(COMP_DIR)
+	for t in $(TOOLS); do install -m 0755 $(BUILD)/$$t \
+		$(SBIN_DIR)/$(PROGRAM_PREFIX)$$t$(PROGRAM_SUFFIX) || exit 1; done
+	for p in $(MANS); do t=$${p##*/}; $(RENAME_MAN) < $$p \
+		> $(MAN_DIR)/man8/$(PROGRAM_PREFIX)$${t%.8}$(PROGRAM_SUFFIX).8 || exit 1; done
+	$(if $(MAN7S),install -d $(MAN_DIR)/man7)
+	for p in $(MAN7S); do $(RENAME_MAN) < $$p > $(MAN_DIR)/man7/$${p##*/} || exit 1; done
+	sed 's/^\(complete -F _loupe_\([a-z]*\)\) .*/\1 $(PROGRAM_PREFIX)\2$(PROGRAM_SUFFIX)/' \
+		$(COMPLETION) > $(COMP_DIR)/loupe
+	for c in $(call installed); do ln -sf loupe $(COMP_DIR)/$$c || exit 1; done
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/sbin/,$(TOOLS)) \
-	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS)))
+	rm -f $(call installed,$(SBIN_DIR)/) $(call installed,$(MAN_DIR)/man8/,.8) \
+	      $(addprefix $(MAN_DIR)/man7/,$(notdir $(MAN7S))) \
+	      $(COMP_DIR)/loupe $(call installed,$(COMP_DIR)/)
+
+# `make -s print-TOOLS`: a variable's value, for scripts (debian/rules, tests)
+print-%:
+	@echo '$($*)'
 
 clean:
 	rm -rf build build-asan build-static $(FUZZ_BUILD)
 
-.PHONY: all deps check-deps check tests fuzz fuzz-run bench install uninstall clean
+.PHONY: all deps check-deps check check-unit tests fuzz fuzz-run bench install uninstall clean
 
 -include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

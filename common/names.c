@@ -74,3 +74,8 @@ int oflag_parse(const char *s, unsigned *bit)
 		}
 	return -EINVAL;
 }
+
+const char *oflag_name(unsigned i)
+{
+	return i < sizeof(oflags) / sizeof(oflags[0]) ? oflags[i].name : NULL;
+}

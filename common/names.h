@@ -20,5 +20,8 @@ int syscall_parse(const char *s);
  * O_DIRECTORY, O_SYNC without O_DSYNC). O_RDONLY, which is 0, gives *bit 0:
  * test it as (flags & O_ACCMODE) == 0. -EINVAL when unknown. */
 int oflag_parse(const char *s, unsigned *bit);
+/* The name of the i-th open flag oflag_parse knows ("O_RDONLY" for 0);
+ * NULL past the last. */
+const char *oflag_name(unsigned i);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "complete.h"
 #include "opts.h"
 #include "out.h"
 #include "outfile.h"
@@ -20,18 +21,19 @@ struct shared_opt {
 	int letter;
 	const char *name, *arg, *help;
 	enum kind kind;
+	enum opt_values values; /* for the completion */
 };
 
 /* Long-only options get ids above the char range. */
 #define LONG_ID(x) (0x100 + (x))
 
 static const struct shared_opt shared[O__NR] = {
-	[O_PID]        = { 'p', "pid", "PID[,PID...]", "only these processes (in the kernel)", K_IDS },
+	[O_PID]        = { 'p', "pid", "PID[,PID...]", "only these processes (in the kernel)", K_IDS, OV_PID },
 	[O_TID]        = { 0, "tid", "TID[,TID...]", "only these threads (in the kernel)", K_IDS },
-	[O_UID]        = { 'u', "uid", "UID", "only this user (in the kernel)", K_U64 },
-	[O_NAME]       = { 'n', "name", "TEXT", "process name contains TEXT (in the kernel)", K_STR },
-	[O_CGROUP]     = { 0, "cgroup", "PATH", "only tasks in this cgroup v2 or below it", K_STR },
-	[O_EXEC]       = { 0, "exec", "CMD...", "start CMD (the rest of the line) and trace only it", K_EXEC },
+	[O_UID]        = { 'u', "uid", "UID", "only this user (in the kernel)", K_U64, OV_UID },
+	[O_NAME]       = { 'n', "name", "TEXT", "process name contains TEXT (in the kernel)", K_STR, OV_PNAME },
+	[O_CGROUP]     = { 0, "cgroup", "PATH", "only tasks in this cgroup v2 or below it", K_STR, OV_DIR },
+	[O_EXEC]       = { 0, "exec", "CMD...", "start CMD (the rest of the line) and trace only it", K_EXEC, OV_COMMAND },
 	[O_FAILED]     = { 'x', "failed", NULL, "only failed calls", K_FLAG },
 	[O_TIMESTAMP]  = { 'T', "timestamp", NULL, "wall-clock time of each event (HH:MM:SS.ffffff)", K_FLAG },
 	[O_ELAPSED]    = { 't', "elapsed", NULL, "seconds since the tool started", K_FLAG },
@@ -42,12 +44,12 @@ static const struct shared_opt shared[O__NR] = {
 	[O_DURATION]   = { 'd', "duration", "DUR", "stop after DUR (10, 10s, 500ms, 2m)", K_DUR },
 	[O_INTERVAL]   = { 'i', "interval", "DUR", "print a summary every DUR", K_DUR },
 	[O_COUNT]      = { 'c', "count", NULL, "count summary instead of one line per event", K_FLAG },
-	[O_BY]         = { 'k', "by", "KEYS", "what a count summary groups by", K_STR },
+	[O_BY]         = { 'k', "by", "KEYS", "what a count summary groups by", K_STR, OV_KEYS },
 	[O_TOP]        = { 0, "top", "N", "only the N largest rows", K_U64 },
 	[O_MAX_EVENTS] = { 0, "max-events", "N", "stop after N events", K_U64 },
 	[O_BUFFER_SIZE]= { 0, "buffer-size", "SIZE", "ring buffer size (default 2M; 64K..1G, power of 2)", K_SIZE },
 	[O_HEATMAP]    = { 0, "heatmap", NULL, "latency heat map on the terminal", K_FLAG },
-	[O_SVG]        = { 0, "svg", "FILE", "write the heat map to an SVG file", K_STR },
+	[O_SVG]        = { 0, "svg", "FILE", "write the heat map to an SVG file", K_STR, OV_FILE },
 	[O_MILLISECONDS]={ 'm', "milliseconds", NULL, "histogram in milliseconds", K_FLAG },
 	[O_VERBOSE]    = { 'v', "verbose", NULL, "libbpf and hook-selection details on stderr", K_FLAG },
 	[O_CONTAINERS] = { 'C', "containers", NULL, "CONTAINER column (id or cgroup name); in JSON, PID inside", K_FLAG },
@@ -164,24 +166,53 @@ static void help_line(FILE *f, int letter, const char *name, const char *arg,
 	fputc('\n', f);
 }
 
-void opts_help(const struct loupe_tool *t, FILE *f)
+void opts_each(const struct loupe_tool *t,
+	       void (*fn)(const struct opt_info *oi, void *ctx), void *ctx)
 {
 	const struct tool_opt *to;
+	struct opt_info oi;
 	int i;
 
-	fprintf(f, "Usage: %s %s\n%s\n\nOptions:\n", t->name, t->usage, t->summary);
-	for (to = t->opts; to && to->name; to++)
-		help_line(f, to->letter, to->name, to->arg, to->help);
-	for (i = 0; i < O__NR; i++)
-		if (t->shared & OPT(i))
-			help_line(f, shared[i].letter, shared[i].name, shared[i].arg,
-				  t->shared_help && t->shared_help[i] ?
-				  t->shared_help[i] : shared[i].help);
-	help_line(f, 'h', "help", NULL, "show this help");
-	help_line(f, 'V', "version", NULL, "show the version");
+	for (to = t->opts; to && to->name; to++) {
+		oi = (struct opt_info){ to->letter, to->name, to->arg, to->help, to->values };
+		fn(&oi, ctx);
+	}
+	for (i = 0; i < O__NR; i++) {
+		const struct shared_opt *s = &shared[i];
+
+		if (!(t->shared & OPT(i)))
+			continue;
+		oi = (struct opt_info){ s->letter, s->name, s->arg,
+			t->shared_help && t->shared_help[i] ? t->shared_help[i] : s->help,
+			s->values };
+		fn(&oi, ctx);
+	}
+	oi = (struct opt_info){ 'h', "help", NULL, "show this help", OV_NONE };
+	fn(&oi, ctx);
+	oi = (struct opt_info){ 'V', "version", NULL, "show the version", OV_NONE };
+	fn(&oi, ctx);
+}
+
+static void help_opt(const struct opt_info *oi, void *f)
+{
+	help_line(f, oi->letter, oi->name, oi->arg, oi->help);
+}
+
+/* The name to show: the one the tool was run by when it holds the tool's
+ * own (the Debian package installs opensnoop-loupe), so that messages and
+ * help name what the user typed, and its man page. */
+static const char *shown_name(const struct loupe_tool *t)
+{
+	return strstr(loupe_name(), t->name) ? loupe_name() : t->name;
+}
+
+void opts_help(const struct loupe_tool *t, FILE *f)
+{
+	fprintf(f, "Usage: %s %s\n%s\n\nOptions:\n", shown_name(t), t->usage, t->summary);
+	opts_each(t, help_opt, f);
 	fprintf(f, "\nExamples:\n%s", t->examples);
 	fprintf(f, "\nExit status: 0 ok (also Ctrl-C, -d, a closed pipe), 1 runtime "
-		"failure,\n2 usage error. See %s(8).\n", t->name);
+		"failure,\n2 usage error. See %s(8).\n", shown_name(t));
 }
 
 static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
@@ -409,17 +440,25 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 void loupe_parse(const struct loupe_tool *t, int argc, char **argv,
 		 struct loupe_opts *o)
 {
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	char err[512];
 	int r;
 
-	loupe_set_name(t->name);
+	/* the name run by, if it holds the tool's own (shown_name) */
+	loupe_set_name(base ? base + 1 : argc > 0 ? argv[0] : t->name);
+	loupe_set_name(shown_name(t));
+	/* the build asks each tool for its completion data (common/complete.h) */
+	if (argc == 2 && !strcmp(argv[1], COMPLETE_SPEC_OPTION)) {
+		complete_spec(t, stdout);
+		exit(fflush(stdout) ? 1 : 0);
+	}
 	r = opts_parse(t, argc, argv, o, err, sizeof(err));
 	if (r == OPTS_HELP) {
 		opts_help(t, stdout);
 		exit(0);
 	}
 	if (r == OPTS_VERSION) {
-		printf("%s (loupe) %s\n", t->name, LOUPE_VERSION);
+		printf("%s (loupe) %s\n", loupe_name(), LOUPE_VERSION);
 		exit(0);
 	}
 	if (r)

@@ -57,6 +57,29 @@ struct loupe_opts {
 	int verbose;
 };
 
+/* What an option's value (or a positional argument) is, for the shell
+ * completion generated from the option tables (common/complete.h). Words
+ * the build knows are written into the completion; the others are looked
+ * up when the user presses TAB. A list (1,2 / ENOENT,EACCES) completes its
+ * last element. */
+enum opt_values {
+	OV_NONE,    /* nothing to offer: a number, a duration, free text */
+	OV_KEYS,    /* the tool's -k keys (loupe_tool.by_keys) */
+	OV_ERRNO,   /* errno names (common/names) */
+	OV_SYSCALL, /* system call names (common/names) */
+	OV_OFLAG,   /* open flags (O_CREAT...) */
+	OV_FILE,
+	OV_DIR,
+	OV_COMMAND, /* a command and its arguments: the rest of the line */
+	OV_PID,     /* running processes */
+	OV_UID,     /* user ids */
+	OV_PNAME,   /* names of running processes */
+	OV_DISK,    /* block devices and partitions (/sys/class/block) */
+	OV_FSTYPE,  /* file system types (/proc/filesystems) */
+	OV_PROBE,   /* funccount's patterns (t: categories from tracefs...) */
+	OV__NR
+};
+
 /* A tool's own option. parse() returns 0 or a negative errno; on error the
  * common code prints "<tool>: invalid <--long> value '<arg>': <why>". */
 struct tool_opt {
@@ -67,6 +90,7 @@ struct tool_opt {
 	int (*parse)(const char *arg, void *dst); /* NULL: dst is a bool flag */
 	void *dst;
 	unsigned flags;           /* TOOL_OPT_* */
+	enum opt_values values;   /* what completes the value */
 };
 /* The option may be given more than once (its parser accumulates); other
  * options with a value given twice are a usage error. */
@@ -86,6 +110,9 @@ struct loupe_tool {
 	 * with a one-line reason in err (without the tool's name) */
 	int (*positional)(int argc, char **argv, struct loupe_opts *o,
 			  char *err, size_t errlen);
+	enum opt_values positional_values; /* what completes them */
+	/* the keys -k accepts (NULL-terminated; count_parse_by's names) */
+	const char *const *by_keys;
 	/* the tool needs kernel BTF (CO-RE relocations or tp_btf) */
 	bool needs_btf;
 };
@@ -107,6 +134,20 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 	       char *err, size_t errlen);
 /* Help text on f. */
 void opts_help(const struct loupe_tool *t, FILE *f);
+
+/* One option as a tool offers it. */
+struct opt_info {
+	int letter;               /* 0 for long-only */
+	const char *name;         /* long name without -- */
+	const char *arg;          /* NULL for a flag */
+	const char *help;         /* the tool's own text where it gives one */
+	enum opt_values values;
+};
+/* Calls fn for every option t accepts, in help order: its own, the shared
+ * ones it picked, then -h and -V. The one walk over the option tables that
+ * help and completion share. */
+void opts_each(const struct loupe_tool *t,
+	       void (*fn)(const struct opt_info *oi, void *ctx), void *ctx);
 
 /*
  * opts_parse with the lifecycle's voice: prints help (exit 0), version

@@ -78,7 +78,7 @@ TEST(heatmap_svg_columns)
 	f = fopen(path, "r");
 	CHECK(f != NULL);
 	if (f) {
-		getdelim(&buf, &len, 0, f);
+		CHECK(getdelim(&buf, &len, 0, f) > 0);
 		fclose(f);
 	}
 	unlink(path);

@@ -24,7 +24,7 @@ static const struct tool_opt opts[] = {
 	{ 0, "per-flags", NULL, "one histogram per operation and flags (e.g. Sync-Write)",
 	  NULL, &per_flags },
 	{ 0, "disk", "NAME", "only this disk or partition (sda, nvme0n1p2, loop0)",
-	  opt_parse_string, &disk },
+	  opt_parse_string, &disk, 0, OV_DISK },
 	{ 0 },
 };
 

@@ -75,13 +75,16 @@ static int parse_syscalls(const char *arg, void *dst)
 	return parse_list(arg, syscall_item, &p);
 }
 
+/* -k keys, in the order of the key bits */
+static const char *const by_names[] = { "syscall", "errno", "process", "comm", NULL };
+
 static const struct tool_opt opts[] = {
 	{ 'E', "errno", "ERRNO[,...]", "only these errnos (names or numbers; shows hidden ones)",
-	  parse_errnos, &cfg, TOOL_OPT_REPEAT },
+	  parse_errnos, &cfg, TOOL_OPT_REPEAT, OV_ERRNO },
 	{ 's', "syscall", "NAME[,...]", "only these syscalls (names or globs: 'stat*')",
-	  parse_syscalls, &nsys, TOOL_OPT_REPEAT },
+	  parse_syscalls, &nsys, TOOL_OPT_REPEAT, OV_SYSCALL },
 	{ 0, "ignore", "NAME[,...]", "leave these syscalls out (names or globs)",
-	  parse_syscalls, &nignore, TOOL_OPT_REPEAT },
+	  parse_syscalls, &nignore, TOOL_OPT_REPEAT, OV_SYSCALL },
 	{ 'A', "all", NULL, "hide nothing (see below: the failures hidden by default)",
 	  NULL, &show_all },
 	{ 0, "list", NULL, "list the syscalls errsnoop knows, and exit", NULL, &list },
@@ -97,6 +100,7 @@ static const struct loupe_tool tool = {
 	.shared = OPTS_PER_EVENT | OPT(O_EXTENDED) | OPT(O_COUNT) | OPT(O_BY) | OPT(O_TOP) |
 		  OPT(O_INTERVAL),
 	.opts = opts,
+	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
 		[O_EXTENDED] = "LAT(us): how long the failing call took (times every call)",
 		[O_BY] = "count by: syscall, errno, process, comm",
@@ -128,7 +132,6 @@ static const struct col cols[] = {
 	[C_PATH_CUT] = { "", "path_truncated", 0, COL_JSON },
 	[C_UNIX]     = { "", "unix_socket", 0, COL_JSON },
 };
-static const char *const by_names[] = { "syscall", "errno", "process", "comm", NULL };
 
 static struct out out;
 
@@ -274,7 +277,7 @@ int main(int argc, char **argv)
 	loupe_parse(&tool, argc, argv, &o);
 	if (list)
 		print_list();
-	by = count_by_option(&o, "syscall,errno", by_names);
+	by = count_by_option(&o, "syscall,errno", tool.by_keys);
 	if (o.count && o.extended)
 		loupe_usage_error("-e adds per-event latency: not with -c");
 	configure(names, &n);

@@ -81,13 +81,16 @@ static int parse_min_opt(const char *arg, void *dst)
 	return err;
 }
 
+/* -k keys, in the order of the key bits */
+static const char *const by_names[] = { "op", "file", "process", "comm", NULL };
+
 static const struct tool_opt opts[] = {
 	{ 0, "min", "DUR", "threshold (10ms, 500us; 0: everything; default 10ms)",
 	  parse_min_opt, &min_ns },
 	{ 'a', "all-files", NULL, "pipes, sockets and devices too, labelled by kind", NULL,
 	  &cfg.all_kinds },
 	{ 0, "fs", "TYPE", "only files on this file system type (ext4, xfs, tmpfs...)",
-	  parse_fs, &fs_type },
+	  parse_fs, &fs_type, 0, OV_FSTYPE },
 	{ 0, "hist", NULL, "a latency histogram per operation (-k), not events", NULL,
 	  &hist },
 	{ 0 },
@@ -102,6 +105,7 @@ static const struct loupe_tool tool = {
 	.shared = OPTS_PER_EVENT | OPT(O_FULL_PATH) | OPT(O_BY) | OPT(O_INTERVAL) |
 		  OPT(O_HEATMAP) | OPT(O_SVG) | OPT(O_MILLISECONDS),
 	.opts = opts,
+	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
 		[O_FULL_PATH] = "the file's full path, not just its name",
 		[O_BY] = "--hist: one histogram per op, file, process, comm",
@@ -155,7 +159,6 @@ static const struct col cols[] = {
 	[C_FILE]     = { "FILE", "file", 0, COL_LEFT },
 	[C_FILE_CUT] = { "", "file_truncated", 0, COL_JSON },
 };
-static const char *const by_names[] = { "op", "file", "process", "comm", NULL };
 
 static struct out out;
 
@@ -249,7 +252,7 @@ int main(int argc, char **argv)
 	if (hist && !o.heatmap && !o.svg) {
 		co = o;
 		co.count = true;
-		by = count_by_option(&co, "op", by_names);
+		by = count_by_option(&co, "op", tool.by_keys);
 		for (i = 0; i < 4 && h.nlabels < HIST_MAX_LABELS; i++)
 			if (by & (1u << i) && !(i == 3 && (by & FS_BY_PROCESS)))
 				h.names[h.nlabels++] = label_names[i];

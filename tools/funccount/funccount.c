@@ -50,6 +50,9 @@ static int positional(int argc, char **argv, struct loupe_opts *lo, char *err, s
 	return 0;
 }
 
+/* -k keys, in the order of the key bits */
+static const char *const by_names[] = { "probe", "process", "comm", NULL };
+
 static const struct tool_opt opts[] = {
 	{ 'r', "regexp", NULL, "patterns are regular expressions, not globs", NULL, &regex },
 	{ 0, "cpu", "CPU[,...]", "only hits on these CPUs", parse_cpus, &cfg, TOOL_OPT_REPEAT },
@@ -66,6 +69,7 @@ static const struct loupe_tool tool = {
 	.usage = "[OPTIONS] PATTERN...",
 	.shared = OPTS_ALL | OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL) | OPT(O_SVG),
 	.opts = opts,
+	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
 		[O_BY] = "count by: probe (default), process, comm",
 		[O_SVG] = "with --offset-heatmap: into an SVG file",
@@ -80,6 +84,7 @@ static const struct loupe_tool tool = {
 		"  funccount --offset-heatmap 't:sched:sched_wakeup'  # sub-second timing\n"
 		"  funccount -d 10 -j 'c:str*' | jq -c 'select(.type==\"count\")'\n",
 	.positional = positional,
+	.positional_values = OV_PROBE,
 };
 
 enum { C_PID, C_COMM, C_FUNC, C_COUNT, C_TIME, C__NR };
@@ -90,7 +95,6 @@ static const struct col cols[] = {
 	[C_COUNT] = { "COUNT", "count", 8, 0 },
 	[C_TIME]  = { "", "time", 0, COL_JSON },
 };
-static const char *const by_names[] = { "probe", "process", "comm", NULL };
 
 static void count_cells(struct out *t, const void *key, void *ctx)
 {
@@ -326,7 +330,7 @@ int main(int argc, char **argv)
 	loupe_parse(&tool, argc, argv, &o);
 	if (!npatterns)
 		loupe_usage_error("give at least one PATTERN (t:CAT:EVENT, LIB:SYMBOL...)");
-	if (o.by && count_parse_by(o.by, by_names, &by))
+	if (o.by && count_parse_by(o.by, tool.by_keys, &by))
 		loupe_usage_error("invalid -k value '%s': a comma-separated list of probe, "
 				  "process, comm", o.by);
 	if (o.svg && !offset_heatmap)

@@ -49,11 +49,14 @@ static int parse_prefix(const char *arg, void *dst)
 	return 0;
 }
 
+/* -k keys, in the order of the key bits */
+static const char *const by_names[] = { "path", "process", "comm", NULL };
+
 static const struct tool_opt opts[] = {
 	{ 'f', "flag", "O_FLAG", "only opens with this flag (O_CREAT...; repeat:any)",
-	  parse_flag, &cfg, TOOL_OPT_REPEAT },
+	  parse_flag, &cfg, TOOL_OPT_REPEAT, OV_OFLAG },
 	{ 0, "path", "PREFIX", "only paths starting with PREFIX (repeat: any of 8)",
-	  parse_prefix, &cfg, TOOL_OPT_REPEAT },
+	  parse_prefix, &cfg, TOOL_OPT_REPEAT, OV_FILE },
 	{ 0 },
 };
 
@@ -66,6 +69,7 @@ static struct loupe_tool tool = {
 	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_FULL_PATH) |
 		  OPT(O_COUNT) | OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL),
 	.opts = opts,
+	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
 		[O_EXTENDED] = "FLAGS and MODE columns",
 		[O_FULL_PATH] = "absolute paths for relative opens (loads BTF)",
@@ -183,8 +187,7 @@ int main(int argc, char **argv)
 	int err;
 
 	loupe_parse(&tool, argc, argv, &o);
-	by = count_by_option(&o, "process,path",
-			     (const char *const[]){ "path", "process", "comm", NULL });
+	by = count_by_option(&o, "process,path", tool.by_keys);
 	tool.needs_btf = o.full_path;
 	loupe_start(&tool, &o);
 	out_init(&out, stdout, o.json, cols, C__NR, shown_cols(by));

@@ -41,6 +41,10 @@ static int parse_ports(const char *arg, void *dst)
 	return err;
 }
 
+/* -k keys, in the order of the key bits */
+static const char *const by_names[] = { "addr", "port", "lport", "process", "comm", "dest",
+					NULL };
+
 static const struct tool_opt opts[] = {
 	{ 'P', "port", "PORT[,...]", "only these server ports (1-65535; at most 64)",
 	  parse_ports, &cfg, TOOL_OPT_REPEAT },
@@ -61,6 +65,7 @@ static const struct loupe_tool tool = {
 	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_COUNT) |
 		  OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL),
 	.opts = opts,
+	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
 		[O_FAILED] = "only failed connects",
 		[O_EXTENDED] = "LAT(ms): the connect's latency (SYN sent to outcome)",
@@ -107,8 +112,6 @@ static const struct col cols[] = {
 	[C_PORT]   = { "PORT", "port", 5, 0 },
 };
 static const char *const sys_names[SYS__NR] = { "connect", "accept", "accept4" };
-static const char *const by_names[] = { "addr", "port", "lport", "process", "comm", "dest",
-					NULL };
 
 static struct out out;
 
@@ -204,7 +207,7 @@ int main(int argc, char **argv)
 	if (accepts && (o.failed || o.extended || show_lport))
 		loupe_usage_error("--accept shows accepted connections: not with %s",
 				  o.failed ? "-x" : o.extended ? "-e" : "-L (LPORT is shown)");
-	by = count_by_option(&o, accepts ? "process,addr,port" : "process,dest", by_names);
+	by = count_by_option(&o, accepts ? "process,addr,port" : "process,dest", tool.by_keys);
 	if (by & 32) /* dest: the address and its port */
 		by = (by & ~32u) | TCP_BY_ADDR | TCP_BY_PORT;
 	loupe_start(&tool, &o);

@@ -1,16 +1,19 @@
-"""Every command in the man pages' EXAMPLES (and in loupe(7)) runs here.
+"""Every command in the man pages' EXAMPLES, and every one in loupe(7), runs
+here.
 
 Each `.TP` + `.B` command is run for a second: `-d 1` is put after the
 tool's name (or replaces the command's own duration), placeholder PIDs
-become the PID of a workload started here, a cgroup path a cgroup made
-here, and the command runs from a directory with a Makefile (for --exec
-make) in bash with pipefail. It must exit 0; a command that needs what
+become the PID of a workload started here (a bash, or a process named
+myapp, as loupe(7) calls its service), a cgroup path a cgroup made here,
+and the command runs from a directory with a Makefile (for --exec make) in
+bash with pipefail. It must exit 0; a command that needs what
 this machine lacks (a disk, kprobes) must fail with the message and exit
 status its man page documents, and runs again with what the machine has
 where there is a stand-in."""
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from lib import REPO, check, eq, host_only, on_cleanup, tmpdir, tool_path
 from test_tools import tools
 
-# PIDs the pages use as placeholders: each becomes the bash workload's PID
-PLACEHOLDER_PIDS = ("181", "4242")
+# PIDs the pages use as placeholders, and the workload whose PID replaces each
+PLACEHOLDER_PIDS = {"181": "bash", "4242": "bash", "1234": "myapp"}
 # the cgroup a page names as an example of a service's cgroup
 PLACEHOLDER_CGROUP = "/sys/fs/cgroup/system.slice/nginx.service"
 
@@ -42,16 +45,17 @@ def a_disk():
     return None
 
 
-def lacking(words):
-    """What the command (its words) needs and this machine lacks: None, or
-    (the exit status and message its man page documents then, the words
-    with a stand-in the machine has, or None)."""
+def lacking(cmd):
+    """What the command needs and this machine lacks: None, or (the exit
+    status and message its man page documents then, the command with a
+    stand-in the machine has, or None)."""
+    words = shlex.split(cmd.partition(" | ")[0])
     if "--disk" in words:
         disk = words[words.index("--disk") + 1]
         if not have_disk(disk):
             other = a_disk()
             return 2, f"--disk {disk}: no such disk", \
-                other and [other if w == disk else w for w in words]
+                other and cmd.replace(f"--disk {disk}", f"--disk {other}")
     if any(w.startswith("k:") for w in words) and not have_kprobes():
         return 1, "kernel functions cannot be traced on this kernel", None
     return None
@@ -84,48 +88,48 @@ def commands(page, sections=("EXAMPLES",)):
     return out
 
 
-def parse(cmd, pid, cgroup):
-    """The tool's words of cmd, placeholders replaced, and the rest of its
-    pipeline ("" when none)."""
-    head, _, rest = cmd.partition(" | ")
+def placeholders(cmd, pids, cgroup):
+    """cmd with the PIDs and the cgroup of this machine's workloads."""
+    cmd = re.sub(r"(-p|--pid) (\d+)\b", lambda m: f"{m.group(1)} "
+                 f"{pids[PLACEHOLDER_PIDS[m.group(2)]]}" if m.group(2) in PLACEHOLDER_PIDS
+                 else m.group(0), cmd)
+    return cmd.replace(PLACEHOLDER_CGROUP, cgroup)
+
+
+def shell_line(cmd):
+    """The shell command that runs cmd for a second: -d 1 after the tool's
+    name, or in place of its own duration (not inside --exec's command)."""
+    head, bar, rest = cmd.partition(" | ")
+    tool = head.split()[0]
     words = shlex.split(head)
-    for i, w in enumerate(words):
-        if words[i - 1] in ("-p", "--pid") and w in PLACEHOLDER_PIDS:
-            words[i] = pid
-        elif w == PLACEHOLDER_CGROUP:
-            words[i] = cgroup
-    return words, rest
-
-
-def shell_line(words, rest):
-    """The shell command that runs the tool's words for a second: -d 1
-    after the tool's name, or in place of its own duration (not inside
-    --exec's command)."""
-    tool, args = words[0], words[1:]
-    end = args.index("--exec") if "--exec" in args else len(args)
-    opts = args[:end]
+    opts = words[1:words.index("--exec")] if "--exec" in words else words[1:]
     if "-d" in opts:
-        opts[opts.index("-d") + 1] = "1"
+        head = re.sub(r" -d \S+", " -d 1", head, count=1)
     else:
-        opts = ["-d", "1"] + opts
-    line = shlex.join([tool_path(tool)] + opts + args[end:])
-    return line + (" | " + rest if rest else "")
+        head = tool + " -d 1" + head[len(tool):]
+    return shlex.quote(tool_path(tool)) + head[len(tool):] + bar + rest
 
 
 def setup():
-    """A bash that runs until cleanup, a cgroup, and a directory with a
-    Makefile: (pid, cgroup path, directory)."""
+    """A bash and a process named myapp that run until cleanup, a cgroup,
+    and a directory with a Makefile: ({workload: pid}, cgroup path,
+    directory)."""
     d = tmpdir()
     with open(os.path.join(d, "Makefile"), "w") as f:
         f.write("all:\n\t@echo built\n")
-    sh = subprocess.Popen(["/usr/bin/bash", "-c", "while :; do sleep 0.1; done"])
-    on_cleanup(lambda: (sh.kill(), sh.wait()))
+    shutil.copy("/usr/bin/sleep", os.path.join(d, "myapp"))
+    pids = {}
+    for name, cmd in (("bash", ["/usr/bin/bash", "-c", "while :; do sleep 0.1; done"]),
+                      ("myapp", [os.path.join(d, "myapp"), "1h"])):
+        p = subprocess.Popen(cmd)
+        on_cleanup(lambda p=p: (p.kill(), p.wait()))
+        pids[name] = str(p.pid)
     with open("/proc/mounts") as f:
         mnt = next(l.split()[1] for l in f if l.split()[2] == "cgroup2")
     cg = os.path.join(mnt, f"loupe-man-{os.getpid()}")
     os.makedirs(cg, exist_ok=True)
     on_cleanup(lambda: os.rmdir(cg))
-    return str(sh.pid), cg, d
+    return pids, cg, d
 
 
 def run_one(line, cwd):
@@ -138,19 +142,19 @@ def run_one(line, cwd):
 
 def check_pages(pages, sections):
     host_only("one second per command; the lane's kernels run the tools' own tests")
-    pid, cg, d = setup()
+    pids, cg, d = setup()
     jobs = []  # (command as in the page, shell line, want status, want message)
     for page in pages:
         for cmd in commands(page, sections):
-            words, rest = parse(cmd, pid, cg)
-            lacks = lacking(words)
+            real = placeholders(cmd, pids, cg)
+            lacks = lacking(real)
             if lacks:
                 status, msg, stand_in = lacks
-                jobs.append((cmd, shell_line(words, rest), status, msg))
+                jobs.append((cmd, shell_line(real), status, msg))
                 if stand_in:
-                    jobs.append((cmd, shell_line(stand_in, rest), 0, None))
+                    jobs.append((cmd, shell_line(stand_in), 0, None))
             else:
-                jobs.append((cmd, shell_line(words, rest), 0, None))
+                jobs.append((cmd, shell_line(real), 0, None))
     check(jobs, f"commands in {pages}")
     # three at a time: most of a second is the duration, not CPU
     with ThreadPoolExecutor(3) as ex:
@@ -169,3 +173,8 @@ def test_man8_examples_run():
     pages = [os.path.join(REPO, "man", "man8", t + ".8") for t in tools()]
     jobs = check_pages(pages, ("EXAMPLES",))
     check(len(jobs) >= 7 * 5, f"every page has its examples: {len(jobs)} commands")
+
+
+def test_loupe7_commands_run():
+    jobs = check_pages([os.path.join(REPO, "man", "man7", "loupe.7")], None)
+    check(len(jobs) >= 15, f"the walk-through and the pipelines: {len(jobs)} commands")

@@ -392,10 +392,9 @@ def funccount_syscalls():
 
 @recipe("funccount", "interval")
 def funccount_interval():
-    p, pid = fcount(3, offset=500)
-    return run("funccount", "-T", "-i", "1", "-d", "3", "-p", str(pid), "c:malloc",
-               "t:syscalls:sys_enter_openat", workload=lambda: threading.Thread(
-                   target=go, args=(p,)).start())
+    t = threading.Thread(target=slowio(40))
+    return run("funccount", "-T", "-i", "1", "-d", "3", "-n", "slowio",
+               "t:syscalls:sys_enter_*", workload=t.start)
 
 
 @recipe("funccount", "offset-heatmap")

@@ -121,17 +121,17 @@ def run(*args, workload=None, pipe=None, interrupt=None, status=False):
         rc = tr.wait(60)
     if rc and not status:
         raise RuntimeError(f"{shown(args)}: exit status {rc}: {tr.stderr}")
-    out = tr.output_bytes().decode()
+    out = tr.output_bytes()
     if pipe:
         out = subprocess.run(["bash", "-o", "pipefail", "-c", pipe], input=out, cwd=W,
-                             env=ENV, capture_output=True, text=True, check=True).stdout
+                             env=ENV, capture_output=True, check=True).stdout
     err = [l.rstrip("\n") for l in tr.stderr_lines]
     n = next((i + 1 for i, l in enumerate(err) if "Tracing" in l), 0)
     lines = ["# " + shown(args) + (" | " + pipe if pipe else "")] + err[:n]
-    if mark is None:
-        lines += out.splitlines()
+    if mark is None or pipe:
+        lines += out.decode().splitlines()
     else:
-        lines += out[:mark].splitlines() + ["^C"] + out[mark:].splitlines()
+        lines += out[:mark].decode().splitlines() + ["^C"] + out[mark:].decode().splitlines()
     lines += err[n:]
     if status:
         lines += ["# echo $?", str(rc)]
@@ -167,14 +167,12 @@ def opensnoop_failed_full():
 
 @recipe("opensnoop", "count")
 def opensnoop_count():
-    def work():
-        os.makedirs(f"{W}/cache", exist_ok=True)
-        for i in range(3):
-            open(f"{W}/cache/{i}", "w").close()
-        a = start(wl("opener"), "-w", "-n", "40", f"{W}/cache/0", f"{W}/cache/1")[0]
-        b = start(wl("opener"), "-w", "-n", "7", f"{W}/cache/2", f"{W}/cache/missing")[0]
-        return lambda: go(a, b)
-    return run("opensnoop", "-c", "-k", "path", "-n", "opener", workload=work())
+    os.makedirs(f"{W}/cache", exist_ok=True)
+    for i in range(3):
+        open(f"{W}/cache/{i}", "w").close()
+    a = start(wl("opener"), "-w", "-n", "40", f"{W}/cache/0", f"{W}/cache/1")[0]
+    b = start(wl("opener"), "-w", "-n", "7", f"{W}/cache/2", f"{W}/cache/missing")[0]
+    return run("opensnoop", "-c", "-k", "path", "-n", "opener", workload=lambda: go(a, b))
 
 
 @recipe("opensnoop", "json")
@@ -298,7 +296,7 @@ def troubles():
                 "cat /etc/myapp.conf\n"                      # ENOENT
                 "setpriv --reuid=nobody cat /etc/shadow\n"   # EACCES
                 "mkdir spool\n"                              # EEXIST
-                "curl -s http://127.0.0.1:9/\n"              # ECONNREFUSED
+                "curl -s http://127.0.0.1:9/\n"              # refused (EINPROGRESS)
                 "exit 0\n")
     os.chmod(f"{W}/troubles.sh", 0o755)
 

@@ -30,7 +30,9 @@ static int on_record(void *c, void *data, size_t size)
 		pc->out++;
 		stats_add_events(1);
 	}
-	return 0;
+	/* the last event ends the run now, not when one more arrives (the
+	 * ring buffer has already moved past this record) */
+	return pc->max && pc->out >= pc->max ? -ECANCELED : 0;
 }
 
 int loupe_flush_stdout(void)

@@ -140,7 +140,7 @@ class Tracer:
     'Tracing' banner, printed after attach) or raises."""
 
     def __init__(self, name, *args, stdout_file=None, env=None, timeout=20, ready=True,
-                 preexec_fn=None, user=None, least_privilege=False, wrap=None):
+                 preexec_fn=None, user=None, least_privilege=False, wrap=None, cwd=None):
         self.name = name
         self.args = list(args)
         self.outpath = stdout_file or os.path.join(tmpdir(), "out")
@@ -157,7 +157,7 @@ class Tracer:
                    "--inh-caps=-all"] + cmd
         self.out = open(self.outpath, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL, env=env,
+                                     stdin=subprocess.DEVNULL, env=env, cwd=cwd,
                                      preexec_fn=preexec_fn)
         on_cleanup(self.kill)
         self._t = threading.Thread(target=self._read_err, daemon=True)
@@ -236,6 +236,23 @@ def run(cmd, timeout=60, **kw):
 
 def run_tool(name, *args, timeout=30, **kw):
     return run([tool_path(name)] + list(args), timeout=timeout, **kw)
+
+
+def loop_device(size_mb=16):
+    """A loop device over a file in a fresh tmpdir (direct I/O to the backing
+    file when its file system allows it); detached at cleanup. udevd does not
+    run here, so nothing else reads it."""
+    d = tmpdir()
+    backing = os.path.join(d, "disk")
+    with open(backing, "wb") as f:
+        f.truncate(size_mb << 20)
+    for extra in (["--direct-io=on"], []):
+        r = run(["losetup", "--find", "--show"] + extra + [backing])
+        if r.returncode == 0:
+            dev = r.stdout.strip()
+            on_cleanup(lambda: run(["losetup", "-d", dev]))
+            return dev
+    raise AssertionError("losetup failed: " + r.stderr)
 
 
 def wait_for(pred, timeout=5.0, step=0.01):

@@ -7,28 +7,11 @@ import signal
 import struct
 import time
 
-from lib import (Skip, Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, on_cleanup,
-                 only_banner_and_stats, pipe_into, released_after_exit, run, run_tool, slow,
-                 tmpdir, wait_for, workload)
+from lib import (Skip, Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, loop_device,
+                 on_cleanup, only_banner_and_stats, pipe_into, released_after_exit, run,
+                 run_tool, slow, tmpdir, wait_for, workload)
 
 T = "biolatency"
-
-
-def loop_device(size_mb=16):
-    """A loop device over a file in a fresh tmpdir (direct I/O to the backing
-    file when its file system allows it); detached at cleanup. udevd does not
-    run here, so nothing else reads it."""
-    d = tmpdir()
-    backing = os.path.join(d, "disk")
-    with open(backing, "wb") as f:
-        f.truncate(size_mb << 20)
-    for extra in (["--direct-io=on"], []):
-        r = run(["losetup", "--find", "--show"] + extra + [backing])
-        if r.returncode == 0:
-            dev = r.stdout.strip()
-            on_cleanup(lambda: run(["losetup", "-d", dev]))
-            return dev
-    raise AssertionError("losetup failed: " + r.stderr)
 
 
 def partitioned_loop_device():

@@ -282,6 +282,12 @@ def test_max_events():
         open_close(unique(d))
     eq(tr.wait(5), 0, "exit status")
     eq(len(tr.events()), 3, "exactly 3 events")
+    # the last of them ends the run: no later event is needed to notice
+    tr = Tracer(T, "-j", "--max-events", "2", "-p", str(os.getpid()))
+    for _ in range(2):
+        open_close(unique(d))
+    eq(tr.wait(1 * slow()), 0, "exit status after the 2nd of 2 events")
+    eq(len(tr.events()), 2, "exactly 2 events")
 
 
 def test_bad_input_exits_2_and_loads_nothing():

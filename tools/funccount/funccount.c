@@ -79,7 +79,7 @@ static const struct loupe_tool tool = {
 		"  funccount -i 1 't:sched:*'           # scheduler events per second\n"
 		"  funccount 'c:malloc' 'c:free'        # libc's malloc and free\n"
 		"  funccount -p 181 '/usr/bin/bash:*'   # bash's functions in PID 181\n"
-		"  funccount 'u:node:gc__*'             # Node.js USDT probes\n"
+		"  funccount 'u:/usr/bin/python3:gc__*'  # Python's GC (USDT probes)\n"
 		"  funccount -k process 'c:fsync'       # fsync calls by process\n"
 		"  funccount --offset-heatmap 't:sched:sched_wakeup'  # sub-second timing\n"
 		"  funccount -d 10 -j 'c:str*' | jq -c 'select(.type==\"count\")'\n",

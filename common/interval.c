@@ -54,7 +54,11 @@ int interval__run(struct interval *iv, interval_fn fn, void *ctx)
 
 		if (o->interval_count && iv->done + 1 >= o->interval_count)
 			more = false;
-		gen = interval__flip(iv);
+		/* the last summary reads the live generation: nothing comes
+		 * after it, and waiting for a grace period (~15 ms here) would
+		 * only delay the exit; a program run racing with the stop may
+		 * or may not be in it, as it may or may not have run */
+		gen = more ? interval__flip(iv) : iv->cur;
 		err = fn(ctx, gen, loupe_wall_ns(loupe_now_mono()), !more);
 		iv->done++;
 		if (err)

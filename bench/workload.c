@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * workload - generate open() events for the opensnoop benchmark and watch a
- * tracer's output file for them.
+ * workload - generate open() events (and untraced syscalls) for the bench/
+ * scripts, watch a tracer's output file for them, stop a tracer and watch
+ * its BPF programs go.
  *
  *   workload run PATH N [RATE]
  *       N x (openat(PATH) + close). RATE (opens per second, 0 = as fast as
@@ -24,6 +25,27 @@
  *   workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]
  *       Polls OUTFILE every 1 ms until a complete line contains TOKEN.
  *       Prints: visible_ms=Y
+ *   workload getppid N
+ *       N x getppid(2) (the raw syscall, never cached): the price of a
+ *       syscall no tracer is interested in.
+ *       Prints: calls=N elapsed_ns=T ns_per_call=X cpu_us=C
+ *   workload storm PATH MS
+ *       open+close of PATH as fast as possible for MS milliseconds.
+ *       Prints: ops=N elapsed_ns=T ns_per_op=X
+ *   workload stop PID [TIMEOUT_MS [ID...]]
+ *       Sends SIGINT to PID (any process, not only a child), waits until it
+ *       has exited (pidfd), then until none of the BPF programs ID... is
+ *       loaded any more (polled every 0.5 ms with BPF_PROG_GET_NEXT_ID,
+ *       which is what `bpftool prog show` lists; takes no reference).
+ *       Prints: exit_ms=X gone_ms=Y (both from the signal; "timeout" when
+ *       TIMEOUT_MS, default 30000, ran out)
+ *   workload maxprog
+ *       Prints the highest id of a loaded BPF program (0: none).
+ *   workload gone-above MAXID T0 [TIMEOUT_MS]
+ *       Takes the BPF programs loaded now whose id is above MAXID and waits
+ *       until they are all gone. T0: as for attach (bash $EPOCHREALTIME).
+ *       Prints: gone_ms=Y progs=K (Y from T0; 0 programs: Y is the time of
+ *       the first look)
  *
  * attach and wait give up early (printing "died") when process PID, the
  * tracer, has exited.
@@ -33,13 +55,17 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 
 #define POLL_NS 1000000LL	/* 1 ms */
 
@@ -383,13 +409,238 @@ static int cmd_wait(int argc, char **argv)
 	return 1;
 }
 
+static void print_cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	printf(" cpu_us=%llu\n",
+	       (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
+	       (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
+}
+
+static int cmd_getppid(int argc, char **argv)
+{
+	uint64_t n, i, t0, t1;
+
+	if (argc != 1 || parse_u64(argv[0], &n) || n == 0)
+		return -1;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	t1 = now_ns(CLOCK_MONOTONIC);
+	printf("calls=%llu elapsed_ns=%llu ns_per_call=%.2f", (unsigned long long)n,
+	       (unsigned long long)(t1 - t0), (double)(t1 - t0) / (double)n);
+	print_cpu_us();
+	return 0;
+}
+
+static int cmd_storm(int argc, char **argv)
+{
+	uint64_t ms, n = 0, t0, t, end;
+	int fd;
+
+	if (argc != 2 || parse_u64(argv[1], &ms))
+		return -1;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	end = t0 + ms * 1000000ULL;
+	do {
+		int k;
+
+		for (k = 0; k < 64; k++) {
+			fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				fprintf(stderr, "workload: open %s: %s\n", argv[0], strerror(errno));
+				return 1;
+			}
+			close(fd);
+		}
+		n += 64;
+		t = now_ns(CLOCK_MONOTONIC);
+	} while (t < end);
+	printf("ops=%llu elapsed_ns=%llu ns_per_op=%.1f\n", (unsigned long long)n,
+	       (unsigned long long)(t - t0), (double)(t - t0) / (double)n);
+	return 0;
+}
+
+/* Next loaded BPF program id after `id` (0: none; -1: error). */
+static int64_t prog_next_id(uint32_t id)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.start_id = id;
+	if (syscall(SYS_bpf, BPF_PROG_GET_NEXT_ID, &attr, sizeof(attr)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return attr.next_id;
+}
+
+/* How many of ids[0..n) are still loaded (-1: error). */
+static int progs_left(const uint32_t *ids, size_t n)
+{
+	int left = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int64_t next = prog_next_id(ids[i] - 1);
+
+		if (next < 0)
+			return -1;
+		if (next == ids[i])
+			left++;
+	}
+	return left;
+}
+
+/* Poll until none of ids is loaded, or deadline (CLOCK_MONOTONIC ns);
+ * returns the time they were gone, 0 on timeout or error. */
+static uint64_t wait_progs_gone(const uint32_t *ids, size_t n, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t t = now_ns(CLOCK_MONOTONIC);
+		int left = progs_left(ids, n);
+
+		if (left < 0) {
+			fprintf(stderr, "workload: BPF_PROG_GET_NEXT_ID: %s\n", strerror(errno));
+			return 0;
+		}
+		if (left == 0)
+			return t;
+		if (t >= deadline)
+			return 0;
+		sleep_until(t + POLL_NS / 2);
+	}
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+	uint64_t pid, timeout_ms = 30000, v, t0, t_exit = 0, t_gone, deadline;
+	uint32_t *ids;
+	struct pollfd pfd;
+	int pidfd, i, nids = 0, r;
+
+	if (argc < 1 || parse_u64(argv[0], &pid) || pid == 0 ||
+	    (argc >= 2 && parse_u64(argv[1], &timeout_ms)))
+		return -1;
+	ids = calloc((size_t)argc + 1, sizeof(*ids));
+	if (!ids)
+		return 1;
+	for (i = 2; i < argc; i++) {
+		if (parse_u64(argv[i], &v) || v == 0 || v > UINT32_MAX) {
+			free(ids);
+			return -1;
+		}
+		ids[nids++] = (uint32_t)v;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pidfd < 0) {
+		fprintf(stderr, "workload: pidfd_open %llu: %s\n", (unsigned long long)pid,
+			strerror(errno));
+		free(ids);
+		return 1;
+	}
+	t0 = now_ns(CLOCK_MONOTONIC);
+	deadline = t0 + timeout_ms * 1000000ULL;
+	if (kill((pid_t)pid, SIGINT) < 0) {
+		fprintf(stderr, "workload: kill %llu: %s\n", (unsigned long long)pid, strerror(errno));
+		free(ids);
+		return 1;
+	}
+	pfd.fd = pidfd;
+	pfd.events = POLLIN;
+	do {
+		r = poll(&pfd, 1, (int)timeout_ms);
+	} while (r < 0 && errno == EINTR);
+	if (r > 0)
+		t_exit = now_ns(CLOCK_MONOTONIC);
+	close(pidfd);
+	if (!t_exit) {
+		printf("exit_ms=timeout gone_ms=timeout\n");
+		free(ids);
+		return 1;
+	}
+	t_gone = wait_progs_gone(ids, (size_t)nids, deadline);
+	printf("exit_ms=%.3f ", (double)(t_exit - t0) / 1e6);
+	if (t_gone)
+		printf("gone_ms=%.3f\n", (double)(t_gone > t0 ? t_gone - t0 : 0) / 1e6);
+	else
+		printf("gone_ms=timeout\n");
+	free(ids);
+	return t_gone ? 0 : 1;
+}
+
+static int cmd_maxprog(int argc, char **argv)
+{
+	int64_t id = 0, next;
+
+	(void)argv;
+	if (argc != 0)
+		return -1;
+	while ((next = prog_next_id((uint32_t)id)) > 0)
+		id = next;
+	if (next < 0) {
+		fprintf(stderr, "workload: BPF_PROG_GET_NEXT_ID: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("%lld\n", (long long)id);
+	return 0;
+}
+
+static int cmd_gone_above(int argc, char **argv)
+{
+	uint64_t maxid, t0_real, timeout_ms = 30000, t_gone, mono0, real0;
+	uint32_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int64_t next;
+
+	if (argc < 2 || argc > 3 || parse_u64(argv[0], &maxid) || maxid > UINT32_MAX ||
+	    parse_t0(argv[1], &t0_real) || (argc == 3 && parse_u64(argv[2], &timeout_ms)))
+		return -1;
+	mono0 = now_ns(CLOCK_MONOTONIC);
+	real0 = now_ns(CLOCK_REALTIME);
+	for (next = (int64_t)maxid; (next = prog_next_id((uint32_t)next)) > 0; ) {
+		if (n == cap) {
+			uint32_t *nids;
+
+			cap = cap ? cap * 2 : 64;
+			nids = realloc(ids, cap * sizeof(*ids));
+			if (!nids) {
+				free(ids);
+				return 1;
+			}
+			ids = nids;
+		}
+		ids[n++] = (uint32_t)next;
+	}
+	if (next < 0) {
+		fprintf(stderr, "workload: BPF_PROG_GET_NEXT_ID: %s\n", strerror(errno));
+		free(ids);
+		return 1;
+	}
+	t_gone = n ? wait_progs_gone(ids, n, mono0 + timeout_ms * 1000000ULL) : mono0;
+	free(ids);
+	if (!t_gone) {
+		printf("gone_ms=timeout progs=%zu\n", n);
+		return 1;
+	}
+	/* realtime of t_gone: the realtime at mono0 plus the monotonic delta */
+	printf("gone_ms=%.3f progs=%zu\n",
+	       (double)((int64_t)(real0 + (t_gone - mono0) - t0_real)) / 1e6, n);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: workload run PATH N [RATE]\n"
 		"       workload lone PATH OUTFILE [TIMEOUT_MS]\n"
 		"       workload attach PREFIX OUTFILE T0 [TIMEOUT_MS [PID]]\n"
-		"       workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]\n");
+		"       workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]\n"
+		"       workload getppid N\n"
+		"       workload storm PATH MS\n"
+		"       workload stop PID [TIMEOUT_MS [ID...]]\n"
+		"       workload maxprog\n"
+		"       workload gone-above MAXID T0 [TIMEOUT_MS]\n");
 }
 
 int main(int argc, char **argv)
@@ -408,6 +659,16 @@ int main(int argc, char **argv)
 		ret = cmd_attach(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "wait"))
 		ret = cmd_wait(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "getppid"))
+		ret = cmd_getppid(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "storm"))
+		ret = cmd_storm(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "stop"))
+		ret = cmd_stop(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "maxprog"))
+		ret = cmd_maxprog(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "gone-above"))
+		ret = cmd_gone_above(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

@@ -32,20 +32,24 @@
  *   workload storm PATH MS
  *       open+close of PATH as fast as possible for MS milliseconds.
  *       Prints: ops=N elapsed_ns=T ns_per_op=X
- *   workload stop PID [TIMEOUT_MS [ID...]]
- *       Sends SIGINT to PID (any process, not only a child), waits until it
- *       has exited (pidfd), then until none of the BPF programs ID... is
- *       loaded any more (polled every 0.5 ms with BPF_PROG_GET_NEXT_ID,
- *       which is what `bpftool prog show` lists; takes no reference).
- *       Prints: exit_ms=X gone_ms=Y (both from the signal; "timeout" when
- *       TIMEOUT_MS, default 30000, ran out)
+ *   workload stop PID [TIMEOUT_MS [CGROUP|- [ID...]]]
+ *       Sends SIGINT to PID (any process, not only a child) and times,
+ *       from the signal: exit_ms, until PID has exited (pidfd readable);
+ *       gone_ms, until none of the BPF programs ID... is loaded any more
+ *       (BPF_PROG_GET_NEXT_ID, which is what `bpftool prog show` lists;
+ *       takes no reference); empty_ms, until the cgroup v2 directory
+ *       CGROUP holds no process (cgroup.events: populated 0), e.g. a
+ *       helper the tracer left behind. Polled every 0.5 ms.
+ *       Prints: exit_ms=X gone_ms=Y empty_ms=Z ("timeout" when TIMEOUT_MS,
+ *       default 30000, ran out; "-" for what was not asked)
  *   workload maxprog
  *       Prints the highest id of a loaded BPF program (0: none).
- *   workload gone-above MAXID T0 [TIMEOUT_MS]
+ *   workload gone-above MAXID T0 [TIMEOUT_MS [CGROUP]]
  *       Takes the BPF programs loaded now whose id is above MAXID and waits
- *       until they are all gone. T0: as for attach (bash $EPOCHREALTIME).
- *       Prints: gone_ms=Y progs=K (Y from T0; 0 programs: Y is the time of
- *       the first look)
+ *       until they are all gone, and until CGROUP holds no process. T0: as
+ *       for attach (bash $EPOCHREALTIME).
+ *       Prints: gone_ms=Y progs=K empty_ms=Z (from T0; when already so at
+ *       the first look, the time of that look)
  *
  * attach and wait give up early (printing "died") when process PID, the
  * tracer, has exited.
@@ -492,29 +496,82 @@ static int progs_left(const uint32_t *ids, size_t n)
 	return left;
 }
 
-/* Poll until none of ids is loaded, or deadline (CLOCK_MONOTONIC ns);
- * returns the time they were gone, 0 on timeout or error. */
-static uint64_t wait_progs_gone(const uint32_t *ids, size_t n, uint64_t deadline)
+/* Does the cgroup v2 directory hold no process? 1 yes, 0 no, -1 error */
+static int cgroup_empty(const char *dir)
 {
+	char path[4096], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "populated ");
+	if (!p)
+		return -1;
+	return p[10] == '0';
+}
+
+/*
+ * Poll every 0.5 ms until none of ids is loaded and cgroup (if any) is
+ * empty, or deadline (CLOCK_MONOTONIC ns). *gone and *empty get the time
+ * each became so (0: not by the deadline, or an error).
+ */
+static void wait_gone(const uint32_t *ids, size_t n, const char *cgroup, uint64_t deadline,
+		      uint64_t *gone, uint64_t *empty)
+{
+	*gone = *empty = 0;
 	for (;;) {
 		uint64_t t = now_ns(CLOCK_MONOTONIC);
-		int left = progs_left(ids, n);
 
-		if (left < 0) {
-			fprintf(stderr, "workload: BPF_PROG_GET_NEXT_ID: %s\n", strerror(errno));
-			return 0;
+		if (!*gone) {
+			int left = progs_left(ids, n);
+
+			if (left < 0) {
+				fprintf(stderr, "workload: BPF_PROG_GET_NEXT_ID: %s\n", strerror(errno));
+				return;
+			}
+			if (left == 0)
+				*gone = t;
 		}
-		if (left == 0)
-			return t;
+		if (cgroup && !*empty) {
+			int e = cgroup_empty(cgroup);
+
+			if (e < 0) {
+				fprintf(stderr, "workload: %s/cgroup.events: %s\n", cgroup, strerror(errno));
+				return;
+			}
+			if (e)
+				*empty = t;
+		}
+		if (*gone && (!cgroup || *empty))
+			return;
 		if (t >= deadline)
-			return 0;
+			return;
 		sleep_until(t + POLL_NS / 2);
 	}
 }
 
+static void print_ms(const char *name, uint64_t t, uint64_t t0, int asked)
+{
+	if (!asked)
+		printf("%s=-", name);
+	else if (!t)
+		printf("%s=timeout", name);
+	else
+		printf("%s=%.3f", name, (double)(t > t0 ? t - t0 : 0) / 1e6);
+}
+
 static int cmd_stop(int argc, char **argv)
 {
-	uint64_t pid, timeout_ms = 30000, v, t0, t_exit = 0, t_gone, deadline;
+	uint64_t pid, timeout_ms = 30000, v, t0, t_exit = 0, t_gone, t_empty, deadline;
+	const char *cgroup = NULL;
 	uint32_t *ids;
 	struct pollfd pfd;
 	int pidfd, i, nids = 0, r;
@@ -522,10 +579,12 @@ static int cmd_stop(int argc, char **argv)
 	if (argc < 1 || parse_u64(argv[0], &pid) || pid == 0 ||
 	    (argc >= 2 && parse_u64(argv[1], &timeout_ms)))
 		return -1;
+	if (argc >= 3 && strcmp(argv[2], "-"))
+		cgroup = argv[2];
 	ids = calloc((size_t)argc + 1, sizeof(*ids));
 	if (!ids)
 		return 1;
-	for (i = 2; i < argc; i++) {
+	for (i = 3; i < argc; i++) {
 		if (parse_u64(argv[i], &v) || v == 0 || v > UINT32_MAX) {
 			free(ids);
 			return -1;
@@ -555,18 +614,19 @@ static int cmd_stop(int argc, char **argv)
 		t_exit = now_ns(CLOCK_MONOTONIC);
 	close(pidfd);
 	if (!t_exit) {
-		printf("exit_ms=timeout gone_ms=timeout\n");
+		printf("exit_ms=timeout gone_ms=timeout empty_ms=%s\n", cgroup ? "timeout" : "-");
 		free(ids);
 		return 1;
 	}
-	t_gone = wait_progs_gone(ids, (size_t)nids, deadline);
-	printf("exit_ms=%.3f ", (double)(t_exit - t0) / 1e6);
-	if (t_gone)
-		printf("gone_ms=%.3f\n", (double)(t_gone > t0 ? t_gone - t0 : 0) / 1e6);
-	else
-		printf("gone_ms=timeout\n");
+	wait_gone(ids, (size_t)nids, cgroup, deadline, &t_gone, &t_empty);
 	free(ids);
-	return t_gone ? 0 : 1;
+	print_ms("exit_ms", t_exit, t0, 1);
+	putchar(' ');
+	print_ms("gone_ms", t_gone, t0, 1);
+	putchar(' ');
+	print_ms("empty_ms", t_empty, t0, cgroup != NULL);
+	putchar('\n');
+	return t_gone && (!cgroup || t_empty) ? 0 : 1;
 }
 
 static int cmd_maxprog(int argc, char **argv)
@@ -588,14 +648,17 @@ static int cmd_maxprog(int argc, char **argv)
 
 static int cmd_gone_above(int argc, char **argv)
 {
-	uint64_t maxid, t0_real, timeout_ms = 30000, t_gone, mono0, real0;
+	uint64_t maxid, t0_real, timeout_ms = 30000, t_gone, t_empty, mono0, real0, base;
+	const char *cgroup = NULL;
 	uint32_t *ids = NULL;
 	size_t n = 0, cap = 0;
 	int64_t next;
 
-	if (argc < 2 || argc > 3 || parse_u64(argv[0], &maxid) || maxid > UINT32_MAX ||
-	    parse_t0(argv[1], &t0_real) || (argc == 3 && parse_u64(argv[2], &timeout_ms)))
+	if (argc < 2 || argc > 4 || parse_u64(argv[0], &maxid) || maxid > UINT32_MAX ||
+	    parse_t0(argv[1], &t0_real) || (argc >= 3 && parse_u64(argv[2], &timeout_ms)))
 		return -1;
+	if (argc == 4)
+		cgroup = argv[3];
 	mono0 = now_ns(CLOCK_MONOTONIC);
 	real0 = now_ns(CLOCK_REALTIME);
 	for (next = (int64_t)maxid; (next = prog_next_id((uint32_t)next)) > 0; ) {
@@ -617,16 +680,16 @@ static int cmd_gone_above(int argc, char **argv)
 		free(ids);
 		return 1;
 	}
-	t_gone = n ? wait_progs_gone(ids, n, mono0 + timeout_ms * 1000000ULL) : mono0;
+	wait_gone(ids, n, cgroup, mono0 + timeout_ms * 1000000ULL, &t_gone, &t_empty);
 	free(ids);
-	if (!t_gone) {
-		printf("gone_ms=timeout progs=%zu\n", n);
-		return 1;
-	}
-	/* realtime of t_gone: the realtime at mono0 plus the monotonic delta */
-	printf("gone_ms=%.3f progs=%zu\n",
-	       (double)((int64_t)(real0 + (t_gone - mono0) - t0_real)) / 1e6, n);
-	return 0;
+	/* times relative to T0 (realtime): the realtime at mono0 plus the
+	 * monotonic delta; base is T0 on the monotonic clock */
+	base = mono0 - (real0 - t0_real);
+	print_ms("gone_ms", t_gone, base, 1);
+	printf(" progs=%zu ", n);
+	print_ms("empty_ms", t_empty, base, cgroup != NULL);
+	putchar('\n');
+	return t_gone && (!cgroup || t_empty) ? 0 : 1;
 }
 
 static void usage(FILE *f)
@@ -638,9 +701,9 @@ static void usage(FILE *f)
 		"       workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]\n"
 		"       workload getppid N\n"
 		"       workload storm PATH MS\n"
-		"       workload stop PID [TIMEOUT_MS [ID...]]\n"
+		"       workload stop PID [TIMEOUT_MS [CGROUP|- [ID...]]]\n"
 		"       workload maxprog\n"
-		"       workload gone-above MAXID T0 [TIMEOUT_MS]\n");
+		"       workload gone-above MAXID T0 [TIMEOUT_MS [CGROUP]]\n");
 }
 
 int main(int argc, char **argv)

@@ -174,6 +174,15 @@ else
 	PIN_DESC="no pinning"
 fi
 
+# Lost events as the tool reports them (loupe: "E events, N lost (...)";
+# libbpf-tools: "Lost N events on CPU #c"); "-": no such line.
+reported_lost() {	# errfile
+	awk '
+		match($0, /[0-9]+ +(events +)?lost/) { x = substr($0, RSTART, RLENGTH); sub(/ .*/, "", x); s += x; n++; next }
+		match($0, /[Ll]ost:? +[0-9]+/) { x = substr($0, RSTART, RLENGTH); sub(/^[^0-9]*/, "", x); s += x; n++ }
+		END { if (n) print s; else print "-" }' "$1"
+}
+
 kv() { sed -n "s/.*$1=\\([^ ]*\\).*/\\1/p" <<< "$2"; }
 
 # loupe's choice of hooks, from its -v line
@@ -187,7 +196,7 @@ loupe_hooks() {	# variant
 # ------------------------------------------------------------- measure ---
 
 measure() {	# round variant
-	local r=$1 v=$2 out err pid t0 res ids st g o del
+	local r=$1 v=$2 out err pid t0 res ids st g o del lostwhy
 	out="$WORKDIR/$v.r$r.out"; err="$WORKDIR/$v.r$r.err"
 	wait_foreign "$r" "$v"
 	pid=""
@@ -235,6 +244,10 @@ measure() {	# round variant
 		if [[ $v != floor-* ]]; then
 			del=$(grep -cF -- "$TARGET_TOKEN" "$out")
 			rec "$r" "$v" delivered "$del"
+			rec "$r" "$v" lost "$(reported_lost "$err")"
+			# loupe's own account: "E events, N lost (ring buffer full ...)"
+			lostwhy=$(sed -n 's/^[a-z]*: [0-9]* events, [1-9][0-9]* lost (\(.*\))$/\1/p' "$err" | head -1)
+			[[ -n $lostwhy ]] && note "round $r, $v: lost events: $lostwhy"
 		fi
 		log "$(printf '  %-10s getppid %s ns, open+close %s ns%s' "$v" "$(kv ns_per_call "$g")" "$(kv ns_per_op "$o")" "${del:+, delivered $del/$OPS}")"
 	else
@@ -282,21 +295,23 @@ added() {	# variant metric -> "min / median" added over no tracer
 }
 
 TABLE=$(
-	echo "| variant | hooks | ns per getppid (min / median) | added | ns per open+close (min / median) | added | delivered (median) |"
-	echo "|---|---|---:|---:|---:|---:|---:|"
+	echo "| variant | hooks | ns per getppid (min / median) | added | ns per open+close (min / median) | added | delivered (median / worst round) | lost, as reported (max) |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|"
 	for v in "${RUN[@]}"; do
 		if [[ $v == none ]]; then
-			ad1="—"; ad2="—"; del="—"
+			ad1="—"; ad2="—"; del="—"; lost="—"
 		else
 			ad1=$(added "$v" getppid_ns 1); ad2=$(added "$v" open_ns)
 			if [[ $v == floor-* ]]; then
-				del="—"
+				del="—"; lost="—"
 			else
-				del=$(agg "$v" delivered med)
-				del=$([[ -n $del ]] && awk -v d="$del" -v n="$OPS" 'BEGIN { printf "%.1f%%", 100 * d / n }' || echo "?")
+				del=$(awk -v d="$(agg "$v" delivered med)" -v w="$(agg "$v" delivered min)" -v n="$OPS" \
+					'BEGIN { if (d == "") print "?"; else printf "%.2f%% / %.2f%%", 100 * d / n, 100 * w / n }')
+				lost=$(awk -F'\t' -v v="$v" 'BEGIN { m = -1 } $2 == v && $3 == "lost" && $4 != "-" { if ($4 + 0 > m) m = $4 + 0 }
+					END { print (m < 0) ? "not reported" : m }' "$RAW")
 			fi
 		fi
-		echo "| $(name_of "$v") | ${HOOKS[$v]:-?} | $(minmed "$v" getppid_ns 1) | $ad1 | $(minmed "$v" open_ns) | $ad2 | $del |"
+		echo "| $(name_of "$v") | ${HOOKS[$v]:-?} | $(minmed "$v" getppid_ns 1) | $ad1 | $(minmed "$v" open_ns) | $ad2 | $del | $lost |"
 	done
 )
 
@@ -318,14 +333,14 @@ if have none && have loupe && have loupe-raw; then
 fi
 
 ROUND_TABLE=$(
-	echo "| round | variant | ns/getppid | ns/open+close | delivered | load |"
-	echo "|---:|---|---:|---:|---:|---:|"
+	echo "| round | variant | ns/getppid | ns/open+close | delivered | lost | load |"
+	echo "|---:|---|---:|---:|---:|---:|---:|"
 	awk -F'\t' '
 		{ k = $1 SUBSEP $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k } v[k, $3] = $4 }
 		END {
 			for (i = 1; i <= n; i++) {
 				split(order[i], p, SUBSEP); k = order[i]
-				printf "| %s | %s | %s | %s | %s | %s |\n", p[1], p[2], v[k, "getppid_ns"], v[k, "open_ns"], v[k, "delivered"], v[k, "load"]
+				printf "| %s | %s | %s | %s | %s | %s | %s |\n", p[1], p[2], v[k, "getppid_ns"], v[k, "open_ns"], v[k, "delivered"], v[k, "lost"], v[k, "load"]
 			}
 		}' "$RAW"
 )
@@ -346,7 +361,7 @@ REPORT=$(
 	echo
 	echo "$RATIOS"
 	echo
-	echo "Added: (variant − no tracer) of the per-round minimum and of the median. getppid is traced by none of them: what it pays is the price of the hook on every syscall. Delivered: lines naming the workload's file in the tracer's output ÷ $(fmt "$OPS")."
+	echo "Added: (variant − no tracer) of the per-round minimum and of the median. getppid is traced by none of them: what it pays is the price of the hook on every syscall. Delivered: lines naming the workload's file in the tracer's output ÷ $(fmt "$OPS"). Lost: what the tool itself reports (loupe: its stderr line \`E events, N lost (...)\`, whose reasons are in the notes; libbpf-tools: its \`Lost N events on CPU\` lines); \"not reported\": no such line."
 	if (( ${#NOTES[@]} )); then
 		echo
 		echo "Notes:"

@@ -152,10 +152,14 @@ foreign_tracers() {
 			awk -v self="$self" -v re="$FOREIGN_RE" '$1 == "pid" && $2 != self && $NF ~ re { print $(NF-1) ":" $NF "[" $2 "]" }'
 		bpftool link show 2>/dev/null |
 			awk -v ids=" $ids " -v re="$FOREIGN_RE" '
+				# "ID: KIND prog N ...", or "ID: type T prog N ..." for
+				# kinds this bpftool does not know (uprobe_multi in 7.1)
 				/^[0-9]+: / {
-					if ($2 ~ /^(perf_event|raw_tracepoint|cgroup|netns|xdp|tcx|netkit|netfilter|struct_ops|sockmap)$/) next
-					if (index(ids, " " $4 " ")) next
-					if ("?" ~ re) print $2 ":prog" $4
+					kind = ($2 == "type") ? "link type " $3 : $2; prog = "?"
+					for (i = 2; i < NF; i++) if ($i == "prog") prog = $(i + 1)
+					if (kind ~ /^(perf_event|raw_tracepoint|cgroup|netns|xdp|tcx|netkit|netfilter|struct_ops|sockmap)$/) next
+					if (index(ids, " " prog " ")) next
+					if ("?" ~ re) print kind ":prog " prog
 				}'
 	} | sort -u | tr '\n' ' ' | sed 's/ $//'
 }

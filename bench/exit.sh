@@ -480,7 +480,7 @@ REPORT=$(
 		echo
 		table "$c"
 		echo
-		echo "$(ratios "$c")"
+		ratios "$c"
 	done
 	echo
 	echo "Exit after SIGINT: from the signal until the tracer's process has exited (pidfd readable): when a shell waiting for it gets control back."

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # lib.sh - shared helpers of bench/exit.sh and bench/syscalls.sh (sourced;
 # bench/opensnoop.sh keeps its own copies). The caller sets NAME (for
@@ -33,6 +34,7 @@ ensure_packages() {
 		log "apt-get install failed for some of: ${missing[*]}"
 }
 
+# shellcheck disable=SC2034 # used by the scripts that source this
 BASE_PACKAGES=(
 	"make:command -v make"
 	"gcc:command -v cc"

@@ -7,6 +7,11 @@
  * reserving/submitting events, waking user space); what this costs is the
  * price of having a BPF program on these tracepoints at all.
  *
+ * Also two empty raw tracepoint programs on raw_syscalls sys_enter and
+ * sys_exit: the price of a program that runs on every syscall of the
+ * machine (a tool's syscall source on raw_syscalls). floor -m picks which
+ * of these programs are loaded (floor.c).
+ *
  * The tracepoint contexts are declared by hand from
  * /sys/kernel/tracing/events/syscalls/<name>/format (syscall tracepoint
  * layouts are stable ABI). There is no vmlinux.h and no CO-RE relocation, so
@@ -85,6 +90,18 @@ int floor_exit_openat(struct trace_sys_exit *ctx)
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int floor_exit_openat2(struct trace_sys_exit *ctx)
+{
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int floor_raw_sys_enter(void *ctx)
+{
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int floor_raw_sys_exit(void *ctx)
 {
 	return 0;
 }

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * floor - load and attach floor.bpf.o (empty programs on opensnoop's six
- * syscall tracepoints) with plain libbpf, print "attached" on stdout, then
- * wait for SIGINT/SIGTERM and detach. It produces no per-event output: it is
- * the floor against which real tracers are compared.
+ * floor - load and attach empty programs of floor.bpf.o with plain libbpf,
+ * print "attached" on stdout, then wait for SIGINT/SIGTERM and detach. It
+ * produces no per-event output: it is the floor against which real tracers
+ * are compared.
  *
- * usage: floor [-v] [OBJECT]   (default OBJECT: floor.bpf.o next to this binary)
+ * usage: floor [-v] [-m MODE] [OBJECT]
+ *   (default OBJECT: floor.bpf.o next to this binary)
+ *   -m tp6     the six syscall tracepoints of opensnoop: sys_enter/exit of
+ *              open, openat, openat2 (the default)
+ *   -m openat  only syscalls:sys_enter_openat and sys_exit_openat
+ *   -m raw     raw_tp raw_syscalls sys_enter and sys_exit (every syscall)
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +26,21 @@
 
 static volatile sig_atomic_t stop;
 static int verbose;
+
+/* Is the program part of this mode? */
+static int in_mode(const char *mode, struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	const char *name = bpf_program__name(prog);
+
+	if (!strcmp(mode, "tp6"))
+		return !strncmp(sec, "tracepoint/", 11);
+	if (!strcmp(mode, "openat"))
+		return !strcmp(name, "floor_enter_openat") || !strcmp(name, "floor_exit_openat");
+	if (!strcmp(mode, "raw"))
+		return !strncmp(sec, "raw_tp/", 7);
+	return 0;
+}
 
 static void on_signal(int sig)
 {
@@ -58,17 +78,25 @@ int main(int argc, char **argv)
 	struct bpf_program *prog;
 	struct bpf_object *obj;
 	char path[PATH_MAX];
+	const char *mode = "tp6";
 	int nlinks = 0, err, i, opt;
 	struct sigaction sa;
 	sigset_t mask, old;
 
-	while ((opt = getopt(argc, argv, "vh")) != -1) {
+	while ((opt = getopt(argc, argv, "vm:h")) != -1) {
 		switch (opt) {
 		case 'v':
 			verbose = 1;
 			break;
+		case 'm':
+			mode = optarg;
+			if (strcmp(mode, "tp6") && strcmp(mode, "openat") && strcmp(mode, "raw")) {
+				fprintf(stderr, "floor: unknown mode '%s' (tp6, openat, raw)\n", mode);
+				return 2;
+			}
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-v] [OBJECT]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-v] [-m tp6|openat|raw] [OBJECT]\n", argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -95,6 +123,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: open %s: %s\n", path, strerror(-err));
 		return 1;
 	}
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoload(prog, in_mode(mode, prog));
 	err = bpf_object__load(obj);
 	if (err) {
 		fprintf(stderr, "floor: load %s: %s\n", path, strerror(-err));
@@ -104,6 +134,8 @@ int main(int argc, char **argv)
 	bpf_object__for_each_program(prog, obj) {
 		struct bpf_link *link;
 
+		if (!bpf_program__autoload(prog))
+			continue;
 		if (nlinks == MAX_LINKS) {
 			fprintf(stderr, "floor: too many programs\n");
 			err = -E2BIG;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * workload - generate open() events for the opensnoop benchmark and watch a
- * tracer's output file for them.
+ * workload - generate open() events (and untraced syscalls) for the bench/
+ * scripts, watch a tracer's output file for them, stop a tracer and watch
+ * its BPF programs go.
  *
  *   workload run PATH N [RATE]
  *       N x (openat(PATH) + close). RATE (opens per second, 0 = as fast as
@@ -24,6 +25,31 @@
  *   workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]
  *       Polls OUTFILE every 1 ms until a complete line contains TOKEN.
  *       Prints: visible_ms=Y
+ *   workload getppid N
+ *       N x getppid(2) (the raw syscall, never cached): the price of a
+ *       syscall no tracer is interested in.
+ *       Prints: calls=N elapsed_ns=T ns_per_call=X cpu_us=C
+ *   workload storm PATH MS
+ *       open+close of PATH as fast as possible for MS milliseconds.
+ *       Prints: ops=N elapsed_ns=T ns_per_op=X
+ *   workload stop PID [TIMEOUT_MS [CGROUP|- [ID...]]]
+ *       Sends SIGINT to PID (any process, not only a child) and times,
+ *       from the signal: exit_ms, until PID has exited (pidfd readable);
+ *       gone_ms, until none of the BPF programs ID... is loaded any more
+ *       (BPF_PROG_GET_NEXT_ID, which is what `bpftool prog show` lists;
+ *       takes no reference); empty_ms, until the cgroup v2 directory
+ *       CGROUP holds no process (cgroup.events: populated 0), e.g. a
+ *       helper the tracer left behind. Polled every 0.5 ms.
+ *       Prints: exit_ms=X gone_ms=Y empty_ms=Z ("timeout" when TIMEOUT_MS,
+ *       default 30000, ran out; "-" for what was not asked)
+ *   workload maxprog
+ *       Prints the highest id of a loaded BPF program (0: none).
+ *   workload gone-above MAXID T0 [TIMEOUT_MS [CGROUP]]
+ *       Takes the BPF programs loaded now whose id is above MAXID and waits
+ *       until they are all gone, and until CGROUP holds no process. T0: as
+ *       for attach (bash $EPOCHREALTIME).
+ *       Prints: gone_ms=Y progs=K empty_ms=Z (from T0; when already so at
+ *       the first look, the time of that look)
  *
  * attach and wait give up early (printing "died") when process PID, the
  * tracer, has exited.
@@ -33,13 +59,17 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 
 #define POLL_NS 1000000LL	/* 1 ms */
 
@@ -383,13 +413,297 @@ static int cmd_wait(int argc, char **argv)
 	return 1;
 }
 
+static void print_cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	printf(" cpu_us=%llu\n",
+	       (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
+	       (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
+}
+
+static int cmd_getppid(int argc, char **argv)
+{
+	uint64_t n, i, t0, t1;
+
+	if (argc != 1 || parse_u64(argv[0], &n) || n == 0)
+		return -1;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	t1 = now_ns(CLOCK_MONOTONIC);
+	printf("calls=%llu elapsed_ns=%llu ns_per_call=%.2f", (unsigned long long)n,
+	       (unsigned long long)(t1 - t0), (double)(t1 - t0) / (double)n);
+	print_cpu_us();
+	return 0;
+}
+
+static int cmd_storm(int argc, char **argv)
+{
+	uint64_t ms, n = 0, t0, t, end;
+	int fd;
+
+	if (argc != 2 || parse_u64(argv[1], &ms))
+		return -1;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	end = t0 + ms * 1000000ULL;
+	do {
+		int k;
+
+		for (k = 0; k < 64; k++) {
+			fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				fprintf(stderr, "workload: open %s: %s\n", argv[0], strerror(errno));
+				return 1;
+			}
+			close(fd);
+		}
+		n += 64;
+		t = now_ns(CLOCK_MONOTONIC);
+	} while (t < end);
+	printf("ops=%llu elapsed_ns=%llu ns_per_op=%.1f\n", (unsigned long long)n,
+	       (unsigned long long)(t - t0), (double)(t - t0) / (double)n);
+	return 0;
+}
+
+/* Next loaded BPF program id after `id` (0: none; -1: error). */
+static int64_t prog_next_id(uint32_t id)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.start_id = id;
+	if (syscall(SYS_bpf, BPF_PROG_GET_NEXT_ID, &attr, sizeof(attr)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return attr.next_id;
+}
+
+/* How many of ids[0..n) are still loaded (-1: error). */
+static int progs_left(const uint32_t *ids, size_t n)
+{
+	int left = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int64_t next = prog_next_id(ids[i] - 1);
+
+		if (next < 0)
+			return -1;
+		if (next == ids[i])
+			left++;
+	}
+	return left;
+}
+
+/* Does the cgroup v2 directory hold no process? 1 yes, 0 no, -1 error */
+static int cgroup_empty(const char *dir)
+{
+	char path[4096], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "populated ");
+	if (!p)
+		return -1;
+	return p[10] == '0';
+}
+
+/*
+ * Poll every 0.5 ms until none of ids is loaded and cgroup (if any) is
+ * empty, or deadline (CLOCK_MONOTONIC ns). *gone and *empty get the time
+ * each became so (0: not by the deadline, or an error).
+ */
+static void wait_gone(const uint32_t *ids, size_t n, const char *cgroup, uint64_t deadline,
+		      uint64_t *gone, uint64_t *empty)
+{
+	*gone = *empty = 0;
+	for (;;) {
+		uint64_t t = now_ns(CLOCK_MONOTONIC);
+
+		if (!*gone) {
+			int left = progs_left(ids, n);
+
+			if (left < 0) {
+				fprintf(stderr, "workload: BPF_PROG_GET_NEXT_ID: %s\n", strerror(errno));
+				return;
+			}
+			if (left == 0)
+				*gone = t;
+		}
+		if (cgroup && !*empty) {
+			int e = cgroup_empty(cgroup);
+
+			if (e < 0) {
+				fprintf(stderr, "workload: %s/cgroup.events: %s\n", cgroup, strerror(errno));
+				return;
+			}
+			if (e)
+				*empty = t;
+		}
+		if (*gone && (!cgroup || *empty))
+			return;
+		if (t >= deadline)
+			return;
+		sleep_until(t + POLL_NS / 2);
+	}
+}
+
+static void print_ms(const char *name, uint64_t t, uint64_t t0, int asked)
+{
+	if (!asked)
+		printf("%s=-", name);
+	else if (!t)
+		printf("%s=timeout", name);
+	else
+		printf("%s=%.3f", name, (double)(t > t0 ? t - t0 : 0) / 1e6);
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+	uint64_t pid, timeout_ms = 30000, v, t0, t_exit = 0, t_gone, t_empty, deadline;
+	const char *cgroup = NULL;
+	uint32_t *ids;
+	struct pollfd pfd;
+	int pidfd, i, nids = 0, r;
+
+	if (argc < 1 || parse_u64(argv[0], &pid) || pid == 0 ||
+	    (argc >= 2 && parse_u64(argv[1], &timeout_ms)))
+		return -1;
+	if (argc >= 3 && strcmp(argv[2], "-"))
+		cgroup = argv[2];
+	ids = calloc((size_t)argc + 1, sizeof(*ids));
+	if (!ids)
+		return 1;
+	for (i = 3; i < argc; i++) {
+		if (parse_u64(argv[i], &v) || v == 0 || v > UINT32_MAX) {
+			free(ids);
+			return -1;
+		}
+		ids[nids++] = (uint32_t)v;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pidfd < 0) {
+		fprintf(stderr, "workload: pidfd_open %llu: %s\n", (unsigned long long)pid,
+			strerror(errno));
+		free(ids);
+		return 1;
+	}
+	t0 = now_ns(CLOCK_MONOTONIC);
+	deadline = t0 + timeout_ms * 1000000ULL;
+	if (kill((pid_t)pid, SIGINT) < 0) {
+		fprintf(stderr, "workload: kill %llu: %s\n", (unsigned long long)pid, strerror(errno));
+		free(ids);
+		return 1;
+	}
+	pfd.fd = pidfd;
+	pfd.events = POLLIN;
+	do {
+		r = poll(&pfd, 1, (int)timeout_ms);
+	} while (r < 0 && errno == EINTR);
+	if (r > 0)
+		t_exit = now_ns(CLOCK_MONOTONIC);
+	close(pidfd);
+	if (!t_exit) {
+		printf("exit_ms=timeout gone_ms=timeout empty_ms=%s\n", cgroup ? "timeout" : "-");
+		free(ids);
+		return 1;
+	}
+	wait_gone(ids, (size_t)nids, cgroup, deadline, &t_gone, &t_empty);
+	free(ids);
+	print_ms("exit_ms", t_exit, t0, 1);
+	putchar(' ');
+	print_ms("gone_ms", t_gone, t0, 1);
+	putchar(' ');
+	print_ms("empty_ms", t_empty, t0, cgroup != NULL);
+	putchar('\n');
+	return t_gone && (!cgroup || t_empty) ? 0 : 1;
+}
+
+static int cmd_maxprog(int argc, char **argv)
+{
+	int64_t id = 0, next;
+
+	(void)argv;
+	if (argc != 0)
+		return -1;
+	while ((next = prog_next_id((uint32_t)id)) > 0)
+		id = next;
+	if (next < 0) {
+		fprintf(stderr, "workload: BPF_PROG_GET_NEXT_ID: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("%lld\n", (long long)id);
+	return 0;
+}
+
+static int cmd_gone_above(int argc, char **argv)
+{
+	uint64_t maxid, t0_real, timeout_ms = 30000, t_gone, t_empty, mono0, real0, base;
+	const char *cgroup = NULL;
+	uint32_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int64_t next;
+
+	if (argc < 2 || argc > 4 || parse_u64(argv[0], &maxid) || maxid > UINT32_MAX ||
+	    parse_t0(argv[1], &t0_real) || (argc >= 3 && parse_u64(argv[2], &timeout_ms)))
+		return -1;
+	if (argc == 4)
+		cgroup = argv[3];
+	mono0 = now_ns(CLOCK_MONOTONIC);
+	real0 = now_ns(CLOCK_REALTIME);
+	for (next = (int64_t)maxid; (next = prog_next_id((uint32_t)next)) > 0; ) {
+		if (n == cap) {
+			uint32_t *nids;
+
+			cap = cap ? cap * 2 : 64;
+			nids = realloc(ids, cap * sizeof(*ids));
+			if (!nids) {
+				free(ids);
+				return 1;
+			}
+			ids = nids;
+		}
+		ids[n++] = (uint32_t)next;
+	}
+	if (next < 0) {
+		fprintf(stderr, "workload: BPF_PROG_GET_NEXT_ID: %s\n", strerror(errno));
+		free(ids);
+		return 1;
+	}
+	wait_gone(ids, n, cgroup, mono0 + timeout_ms * 1000000ULL, &t_gone, &t_empty);
+	free(ids);
+	/* times relative to T0 (realtime): the realtime at mono0 plus the
+	 * monotonic delta; base is T0 on the monotonic clock */
+	base = mono0 - (real0 - t0_real);
+	print_ms("gone_ms", t_gone, base, 1);
+	printf(" progs=%zu ", n);
+	print_ms("empty_ms", t_empty, base, cgroup != NULL);
+	putchar('\n');
+	return t_gone && (!cgroup || t_empty) ? 0 : 1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: workload run PATH N [RATE]\n"
 		"       workload lone PATH OUTFILE [TIMEOUT_MS]\n"
 		"       workload attach PREFIX OUTFILE T0 [TIMEOUT_MS [PID]]\n"
-		"       workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]\n");
+		"       workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]\n"
+		"       workload getppid N\n"
+		"       workload storm PATH MS\n"
+		"       workload stop PID [TIMEOUT_MS [CGROUP|- [ID...]]]\n"
+		"       workload maxprog\n"
+		"       workload gone-above MAXID T0 [TIMEOUT_MS [CGROUP]]\n");
 }
 
 int main(int argc, char **argv)
@@ -408,6 +722,16 @@ int main(int argc, char **argv)
 		ret = cmd_attach(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "wait"))
 		ret = cmd_wait(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "getppid"))
+		ret = cmd_getppid(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "storm"))
+		ret = cmd_storm(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "stop"))
+		ret = cmd_stop(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "maxprog"))
+		ret = cmd_maxprog(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "gone-above"))
+		ret = cmd_gone_above(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

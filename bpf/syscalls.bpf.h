@@ -57,28 +57,10 @@ static __always_inline __u32 loupe_sys_lookup(long nr)
 	return cfg_sys_idx[nr];
 }
 
-#if LOUPE_SYS_ENTER
-static __always_inline int loupe_sys_enter(void *ctx, __u32 idx, long nr, const __u64 *args);
-
-SEC("raw_tp/sys_enter")
-int raw_sys_enter(__u64 *ctx)
-{
-	long nr = (long)ctx[1];
-	__u32 idx = loupe_sys_lookup(nr);
-	__u64 args[6];
-
-	if (!idx || loupe_regs_args((const void *)ctx[0], args))
-		return 0;
-	return loupe_sys_enter(ctx, idx - 1, nr, args);
-}
-#define LOUPE_SYS_TP_ENTER(name, idx)                                         \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
-	int tp_enter_##name(struct syscall_enter_ctx *ctx)                    \
-	{ return loupe_sys_enter(ctx, idx, ctx->nr, ctx->args); }
-#else
-#define LOUPE_SYS_TP_ENTER(name, idx)
-#endif
-
+/* Exits are defined before entries: libbpf attaches a skeleton's programs
+ * in definition order, so every exit is live before its entry is, and a
+ * call that straddles the attach never leaves a start that no exit takes
+ * (which a later call of that thread would count as lost_end). */
 #if LOUPE_SYS_EXIT
 static __always_inline int loupe_sys_exit(void *ctx, __u32 idx, long nr, long ret);
 #ifndef loupe_sys_exit_tp
@@ -107,8 +89,30 @@ int raw_sys_exit(__u64 *ctx)
 #define LOUPE_SYS_TP_EXIT(name, idx)
 #endif
 
+#if LOUPE_SYS_ENTER
+static __always_inline int loupe_sys_enter(void *ctx, __u32 idx, long nr, const __u64 *args);
+
+SEC("raw_tp/sys_enter")
+int raw_sys_enter(__u64 *ctx)
+{
+	long nr = (long)ctx[1];
+	__u32 idx = loupe_sys_lookup(nr);
+	__u64 args[6];
+
+	if (!idx || loupe_regs_args((const void *)ctx[0], args))
+		return 0;
+	return loupe_sys_enter(ctx, idx - 1, nr, args);
+}
+#define LOUPE_SYS_TP_ENTER(name, idx)                                         \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
+	int tp_enter_##name(struct syscall_enter_ctx *ctx)                    \
+	{ return loupe_sys_enter(ctx, idx, ctx->nr, ctx->args); }
+#else
+#define LOUPE_SYS_TP_ENTER(name, idx)
+#endif
+
 /* The tracepoint programs of one syscall (named tp_enter_<name>,
- * tp_exit_<name>: common/syscalls.c enables them by name). */
-#define LOUPE_SYSCALL_TP(name, idx) LOUPE_SYS_TP_ENTER(name, idx) LOUPE_SYS_TP_EXIT(name, idx)
+ * tp_exit_<name>: common/syscalls.c enables them by name), exit first. */
+#define LOUPE_SYSCALL_TP(name, idx) LOUPE_SYS_TP_EXIT(name, idx) LOUPE_SYS_TP_ENTER(name, idx)
 
 #endif

@@ -67,7 +67,8 @@ void stats_line(void)
 		(unsigned long long)total.lost_stash,
 		(unsigned long long)total.lost_read,
 		(unsigned long long)recursion_misses);
-	/* summary tools only */
+	/* rare losses, named only when they happened: a full summary map, an
+	 * operation whose end was never seen (its start met a newer one) */
 	if (total.lost_map || total.lost_end)
 		fprintf(stderr, ", summary map full %llu, end not seen %llu",
 			(unsigned long long)total.lost_map,

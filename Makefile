@@ -280,6 +280,13 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(TEST_HELPERS) $(FUZZ_BUILD)/libcommo
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(TEST_HELPERS) \
 		$(FUZZ_BUILD)/libcommon.a $(LIBBPF_LIBS) -o $@
 
+# funccount's pattern parser, a tool's own code, joins its target
+$(FUZZ_BUILD)/fuzz_patterns: tests/fuzz/fuzz_patterns.c tools/funccount/patterns.c \
+		$(TEST_HELPERS) $(FUZZ_BUILD)/libcommon.a
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< tools/funccount/patterns.c \
+		$(TEST_HELPERS) $(FUZZ_BUILD)/libcommon.a $(LIBBPF_LIBS) -o $@
+
 fuzz: check-deps $(FUZZ_BINS)
 
 fuzz-run: fuzz

@@ -148,7 +148,10 @@ def test_bad_patterns_and_nothing_matched():
     for args, msg in ((["t:sched"], "not a pattern"), (["a:b:c:d:e"], "too many"),
                       (["t::x"], "empty"), (["-r", "t:sched:("], "regular expression"),
                       ([], "at least one PATTERN"), (["-k", "bogus", "t:sched:*"], "-k"),
-                      (["--svg", "/tmp/x.svg", "t:sched:*"], "--offset-heatmap")):
+                      (["--svg", "/tmp/x.svg", "t:sched:*"], "--offset-heatmap"),
+                      # glibc's regcomp would take gigabytes or minutes on these
+                      (["-r", "c:x" + "+" * 40], "too large a regular expression"),
+                      (["-r", "c:o" + "*" * 30 + "c"], "a repetition repeated")):
         expect_usage_error(T, args, msg)
     for pattern, msg in (("t:nosuchcat:*", "no tracepoint matches"),
                          ("c:no_such_function_xyz", "no function"),
@@ -157,6 +160,13 @@ def test_bad_patterns_and_nothing_matched():
         r = run_tool(T, pattern, "-d", "1")
         eq(r.returncode, 1, f"{pattern}: exit status")
         check(msg in r.stderr, f"{pattern}: {r.stderr}")
+    # bcc's spelling of a kernel function, p::FUNC, is one (not "an empty part")
+    r = run_tool(T, "p::vfs_read", "-d", "0.2")
+    if LANE:
+        eq(r.returncode, 0, "p::vfs_read on a kernel with kprobes: " + r.stderr)
+    else:
+        eq(r.returncode, 1, "p::vfs_read: exit status")
+        check("kernel functions cannot be traced" in r.stderr, r.stderr)
 
 
 def test_least_privilege_cap_bpf_and_cap_perfmon():

@@ -91,8 +91,11 @@ def test_sched_tracepoints_and_many_libc_functions_exit_fast():
         eq(tr.stop(signal.SIGINT), 0, "exit status")
         took = time.monotonic() - t0
         check(took < 1.0 * slow(), f"{pattern}: exited {took:.2f}s after SIGINT")
-        released_after_exit(ids, within=1.0 if "uprobe_multi" in tr.stderr or
-                            pattern.startswith("t") else 10.0)
+        if pattern.startswith("t") or "uprobe_multi" in tr.stderr:
+            released_after_exit(ids)
+        # else (kernels before 6.6): one uprobe link per function, each
+        # ~0.1 s to release in the detached child (minutes for libc, as -v
+        # says); the prompt still comes back at once, checked above
 
 
 def test_keys_process_and_regex():

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What every loupe BPF object includes: the filter and the loss counters.
+ * What every loupe BPF object includes: the PIDs it reports, the filter
+ * and the loss counters.
  * Include it once per object, after vmlinux.h. Objects that send events
  * also include bpf/events.bpf.h (the ring buffer); summary objects do not,
  * and carry no ring buffer.
@@ -17,6 +18,112 @@
 #include "types.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* ---- PIDs ------------------------------------------------------------ */
+
+/* loupe's PID namespace when it runs in one of its own, else all zero
+ * (bpf/types.h): every use below is then a branch the verifier removes, and
+ * the initial namespace's PIDs cost what they always did. */
+const volatile struct loupe_pidns cfg_pidns = {};
+
+/* Where tasks' PIDs and namespaces sit in kernel structs, filled from the
+ * kernel's BTF by user space with -C or cfg_pidns.nested (bpf/types.h). */
+const volatile struct loupe_task_offsets cfg_task = {};
+
+#define LOUPE_PIDNS_LEVELS 32 /* the kernel's MAX_PID_NS_LEVEL */
+
+/*
+ * A struct pid has a number in each namespace from the initial one
+ * (numbers[0]) down to its task's own (numbers[level]). The index of
+ * loupe's namespace in pid's numbers[], or -1 when it has no number there.
+ * They are compared from the initial one down, as loupe's level is unknown
+ * to user space (NS_GET_PARENT stops at the caller's own namespace): one
+ * comparison for a task of the host.
+ */
+static __always_inline int loupe_pidns_index(const char *pid)
+{
+	__u32 level = 0;
+	int i;
+
+	if (!pid || bpf_probe_read_kernel(&level, sizeof(level), pid + cfg_task.pid_level))
+		return -1;
+	for (i = 0; i <= LOUPE_PIDNS_LEVELS; i++) {
+		const char *up = pid + cfg_task.pid_numbers + i * cfg_task.upid_size;
+		const char *ns = NULL;
+		__u32 inum = 0;
+
+		if (i > level ||
+		    bpf_probe_read_kernel(&ns, sizeof(ns), up + cfg_task.upid_ns) || !ns ||
+		    bpf_probe_read_kernel(&inum, sizeof(inum), ns + cfg_task.pidns_inum))
+			return -1;
+		if (inum == cfg_pidns.ino)
+			return i;
+	}
+	return -1;
+}
+
+/* pid's number at index i of its numbers[] (loupe_pidns_index), 0 if none. */
+static __always_inline __u32 loupe_upid_nr(const char *pid, int i)
+{
+	int nr = 0;
+
+	if (!pid || i < 0 || i > LOUPE_PIDNS_LEVELS ||
+	    bpf_probe_read_kernel(&nr, sizeof(nr), pid + cfg_task.pid_numbers +
+				  i * cfg_task.upid_size + cfg_task.upid_nr))
+		return 0;
+	return (__u32)nr;
+}
+
+/*
+ * task's (a struct task_struct *) tgid and tid in loupe's PID namespace,
+ * read from its struct pids, as bpf_get_current_pid_tgid() packs them
+ * (tgid << 32 | tid): 0 when it has none there, or when cfg_pidns.nested
+ * is off. For other tasks than the current one (a parent), and for a
+ * current task in a namespace nested inside loupe's, which
+ * bpf_get_ns_current_pid_tgid() does not map.
+ */
+static __always_inline __u64 loupe_task_pid_tgid(const void *task)
+{
+	const char *t = task, *leader = NULL, *tpid = NULL, *lpid = NULL;
+	int i;
+
+	if (!cfg_pidns.nested || !t ||
+	    bpf_probe_read_kernel(&tpid, sizeof(tpid), t + cfg_task.task_thread_pid) ||
+	    bpf_probe_read_kernel(&leader, sizeof(leader), t + cfg_task.task_group_leader) ||
+	    !leader ||
+	    bpf_probe_read_kernel(&lpid, sizeof(lpid), leader + cfg_task.task_thread_pid))
+		return 0;
+	/* a thread group is all in one namespace */
+	i = loupe_pidns_index(tpid);
+	return (__u64)loupe_upid_nr(lpid, i) << 32 | loupe_upid_nr(tpid, i);
+}
+
+/* The current task's, in loupe's namespace (cfg_pidns set). Not inlined:
+ * the walk is then in a program once, not at every use. */
+static __noinline __u64 loupe_pidns_pid_tgid(void)
+{
+	struct loupe_pidns_info ns;
+
+	/* Linux 5.7; it maps only tasks whose own namespace is loupe's */
+	if (!bpf_get_ns_current_pid_tgid(cfg_pidns.dev, cfg_pidns.ino,
+					 (struct bpf_pidns_info *)&ns, sizeof(ns)))
+		return (__u64)ns.tgid << 32 | ns.pid;
+	return loupe_task_pid_tgid((const void *)bpf_get_current_task());
+}
+
+/*
+ * bpf_get_current_pid_tgid() as loupe reports and filters PIDs: the
+ * initial namespace's, or with cfg_pidns those of loupe's own namespace,
+ * 0 for a task outside it (as getppid() is for a parent outside the
+ * caller's namespace). Entry/exit stashes keep the initial namespace's
+ * TID as their key: tasks outside would all share TID 0.
+ */
+static __always_inline __u64 loupe_pid_tgid(void)
+{
+	if (cfg_pidns.ino)
+		return loupe_pidns_pid_tgid();
+	return bpf_get_current_pid_tgid();
+}
 
 /* ---- filter ---------------------------------------------------------- */
 
@@ -48,7 +155,7 @@ struct {
 /* True when the current task passes every enabled filter. */
 static __always_inline bool loupe_filter_pass(void)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 pid_tgid = loupe_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 
 	if (tgid == cfg_filter.self_tgid)

@@ -162,6 +162,15 @@ def test_vpid_in_a_pid_namespace():
     eq(_info("vpid", kid)[0][2], str(-3), "gone: ESRCH")
 
 
+def _opener(*args, exe=None, wrap=()):
+    """opener -w args (exe: a copy of it), started and waiting for a line:
+    (process, the PID it has as getpid() says)."""
+    p = subprocess.Popen(list(wrap) + [exe or workload("opener"), "-w"] + list(args),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    on_cleanup(lambda: p.poll() is None and p.kill())
+    return p, int(p.stdout.readline().split()[1])
+
+
 class PidNs:
     """A PID namespace with a /proc of its own (sleep is its PID 1), as a
     container without the host's PIDs has; commands run inside it through
@@ -177,15 +186,10 @@ class PidNs:
         self.wrap = ["nsenter", "--target", str(self.init), "--pid", "--mount", "--"]
 
     def opener(self, *args, exe=None, nested=False):
-        """opener -w args inside (or in a namespace nested inside it),
-        waiting for a line: (process, its PID in this namespace)."""
-        cmd = [exe or workload("opener"), "-w"] + list(args)
-        if nested:
-            cmd = ["unshare", "--pid", "--fork"] + cmd
-        p = subprocess.Popen(self.wrap + cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True)
-        on_cleanup(lambda: p.poll() is None and p.kill())
-        own = int(p.stdout.readline().split()[1])  # its getpid()
+        """_opener inside (or in a namespace nested inside it): (process,
+        its PID in this namespace)."""
+        p, own = _opener(*args, exe=exe,
+                         wrap=self.wrap + (["unshare", "--pid", "--fork"] if nested else []))
         if not nested:
             return p, own
         eq(own, 1, "PID 1 of the nested namespace")
@@ -217,9 +221,8 @@ def test_loupe_in_a_pid_namespace_of_its_own():
         open(path, "w").close()
     w_in, pid_in = ns.opener(inside)
     w_nested, pid_nested = ns.opener(nested, nested=True)
-    w_host = subprocess.Popen([workload("opener"), "-w", host], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    eq(w_host.stdout.readline(), f"pid {w_host.pid}\n", "the host's opener")
+    w_host, pid_host = _opener(host)
+    eq(pid_host, w_host.pid, "the host's opener")
     tr = Tracer("opensnoop", "-j", "-v", wrap=ns.wrap)
     own = _nspids(_child(tr.proc.pid))[1]
     _go(w_in, w_nested, w_host)
@@ -246,9 +249,7 @@ def test_pid_filter_in_a_pid_namespace():
                          for w in ("mine", "other", "host"))
     w_mine, pid_mine = ns.opener(mine)
     w_other, _ = ns.opener(other)
-    w_host = subprocess.Popen([workload("opener"), "-w", host], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    w_host.stdout.readline()
+    w_host, _ = _opener(host)
     tr = Tracer("opensnoop", "-j", "-p", str(pid_mine), wrap=ns.wrap)
     _go(w_mine, w_other, w_host)
     eq(ns.stop(tr), 0, "exit status: " + tr.stderr)
@@ -269,9 +270,7 @@ def test_count_by_process_in_a_pid_namespace():
     shutil.copy(workload("opener"), exe)
     missing = os.path.join(tmpdir(), "missing")
     w_in, pid_in = ns.opener("-n", "5", missing + "/a", exe=exe)
-    w_host = subprocess.Popen([exe, "-w", "-n", "3", missing + "/b"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    w_host.stdout.readline()
+    w_host, _ = _opener("-n", "3", missing + "/b", exe=exe)
     tr = Tracer("errsnoop", "-j", "-c", "-k", "process", "-s", "openat", wrap=ns.wrap,
                 least_privilege=True)
     eq(least_privilege_caps(_child(tr.proc.pid)), {"bpf", "perfmon"}, "capabilities")

@@ -80,26 +80,29 @@ static __always_inline __u32 loupe_upid_nr(const char *pid, int i)
  * (tgid << 32 | tid): 0 when it has none there, or when cfg_pidns.nested
  * is off. For other tasks than the current one (a parent), and for a
  * current task in a namespace nested inside loupe's, which
- * bpf_get_ns_current_pid_tgid() does not map.
+ * bpf_get_ns_current_pid_tgid() does not map. Not inlined: the walk is then
+ * in a program once, not at every use.
  */
-static __always_inline __u64 loupe_task_pid_tgid(const void *task)
+static __noinline __u64 loupe_task_pid_tgid(const void *task)
 {
 	const char *t = task, *leader = NULL, *tpid = NULL, *lpid = NULL;
 	int i;
 
 	if (!cfg_pidns.nested || !t ||
-	    bpf_probe_read_kernel(&tpid, sizeof(tpid), t + cfg_task.task_thread_pid) ||
+	    bpf_probe_read_kernel(&tpid, sizeof(tpid), t + cfg_task.task_thread_pid))
+		return 0;
+	i = loupe_pidns_index(tpid);
+	/* a thread group is all in one namespace: the leader's number there */
+	if (i < 0 ||
 	    bpf_probe_read_kernel(&leader, sizeof(leader), t + cfg_task.task_group_leader) ||
 	    !leader ||
 	    bpf_probe_read_kernel(&lpid, sizeof(lpid), leader + cfg_task.task_thread_pid))
 		return 0;
-	/* a thread group is all in one namespace */
-	i = loupe_pidns_index(tpid);
 	return (__u64)loupe_upid_nr(lpid, i) << 32 | loupe_upid_nr(tpid, i);
 }
 
-/* The current task's, in loupe's namespace (cfg_pidns set). Not inlined:
- * the walk is then in a program once, not at every use. */
+/* The current task's, in loupe's namespace (cfg_pidns set). Not inlined,
+ * for the same reason. */
 static __noinline __u64 loupe_pidns_pid_tgid(void)
 {
 	struct loupe_pidns_info ns;
@@ -123,6 +126,16 @@ static __always_inline __u64 loupe_pid_tgid(void)
 	if (cfg_pidns.ino)
 		return loupe_pidns_pid_tgid();
 	return bpf_get_current_pid_tgid();
+}
+
+/* The same, where bpf_get_current_pid_tgid() is already at hand (read for
+ * a stash key): pid_tgid is its value, used as it is in the initial
+ * namespace. */
+static __always_inline __u64 loupe_pid_tgid_of(__u64 pid_tgid)
+{
+	if (cfg_pidns.ino)
+		return loupe_pidns_pid_tgid();
+	return pid_tgid;
 }
 
 /* ---- filter ---------------------------------------------------------- */

@@ -68,7 +68,8 @@ struct {
 } count_key SEC(".maps");
 
 /* -c: count the open under its key instead of sending a record */
-static __always_inline void count_open(const struct opensnoop_event *e, __u32 len)
+static __always_inline void count_open(const struct opensnoop_event *e, __u32 len,
+				       __u32 tgid)
 {
 	__u32 zero = 0;
 	struct opensnoop_count_key *k = bpf_map_lookup_elem(&count_key, &zero);
@@ -77,7 +78,7 @@ static __always_inline void count_open(const struct opensnoop_event *e, __u32 le
 		return;
 	__builtin_memset(k, 0, sizeof(*k));
 	if (cfg_count_by & OPENSNOOP_BY_PROCESS)
-		k->pid = loupe_pid_tgid() >> 32;
+		k->pid = tgid;
 	if (cfg_count_by & (OPENSNOOP_BY_PROCESS | OPENSNOOP_BY_COMM))
 		bpf_get_current_comm(k->comm, sizeof(k->comm));
 	if (len > OPENSNOOP_COUNT_PATH - 1)
@@ -179,7 +180,8 @@ static __always_inline int loupe_sys_enter(void *ctx, __u32 idx, long nr, const 
 
 static __always_inline int leave(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), len;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, len;
 	struct opensnoop_event *e;
 	struct open_args *a;
 
@@ -196,7 +198,7 @@ static __always_inline int leave(long ret)
 	if (cfg_open.nprefix && !prefix_pass(e->path, len))
 		goto out;
 	if (cfg_count_by) {
-		count_open(e, len);
+		count_open(e, len, loupe_pid_tgid_of(pid_tgid) >> 32);
 		goto out;
 	}
 	loupe_event_hdr(&e->hdr);

@@ -32,37 +32,7 @@ const volatile struct loupe_task_offsets cfg_task = {};
 
 #define LOUPE_PIDNS_LEVELS 32 /* the kernel's MAX_PID_NS_LEVEL */
 
-/*
- * A struct pid has a number in each namespace from the initial one
- * (numbers[0]) down to its task's own (numbers[level]). The index of
- * loupe's namespace in pid's numbers[], or -1 when it has no number there.
- * They are compared from the initial one down, as loupe's level is unknown
- * to user space (NS_GET_PARENT stops at the caller's own namespace): one
- * comparison for a task of the host.
- */
-static __always_inline int loupe_pidns_index(const char *pid)
-{
-	__u32 level = 0;
-	int i;
-
-	if (!pid || bpf_probe_read_kernel(&level, sizeof(level), pid + cfg_task.pid_level))
-		return -1;
-	for (i = 0; i <= LOUPE_PIDNS_LEVELS; i++) {
-		const char *up = pid + cfg_task.pid_numbers + i * cfg_task.upid_size;
-		const char *ns = NULL;
-		__u32 inum = 0;
-
-		if (i > level ||
-		    bpf_probe_read_kernel(&ns, sizeof(ns), up + cfg_task.upid_ns) || !ns ||
-		    bpf_probe_read_kernel(&inum, sizeof(inum), ns + cfg_task.pidns_inum))
-			return -1;
-		if (inum == cfg_pidns.ino)
-			return i;
-	}
-	return -1;
-}
-
-/* pid's number at index i of its numbers[] (loupe_pidns_index), 0 if none. */
+/* pid's (a struct pid *) number at index i of its numbers[], 0 if none. */
 static __always_inline __u32 loupe_upid_nr(const char *pid, int i)
 {
 	int nr = 0;
@@ -80,30 +50,53 @@ static __always_inline __u32 loupe_upid_nr(const char *pid, int i)
  * (tgid << 32 | tid): 0 when it has none there, or when cfg_pidns.nested
  * is off. For other tasks than the current one (a parent), and for a
  * current task in a namespace nested inside loupe's, which
- * bpf_get_ns_current_pid_tgid() does not map. Not inlined: the walk is then
- * in a program once, not at every use.
+ * bpf_get_ns_current_pid_tgid() does not map.
+ *
+ * A struct pid has a number in each namespace from the initial one
+ * (numbers[0]) down to its task's own (numbers[level]). Loupe's level is
+ * unknown to user space (NS_GET_PARENT stops at the caller's own
+ * namespace), so they are compared from the initial one down: one
+ * comparison for a task of the host. The verifier walks every iteration,
+ * so this is a global function, which it checks once per program (a
+ * static one at every call: several milliseconds each), and which it
+ * removes unchecked when the call is dead code (Linux 6.8; earlier ones
+ * check it, quickly, as cfg_pidns is zero).
  */
-static __noinline __u64 loupe_task_pid_tgid(const void *task)
+__noinline __u64 loupe_task_pid_tgid(__u64 task)
 {
-	const char *t = task, *leader = NULL, *tpid = NULL, *lpid = NULL;
+	const char *t = (const char *)task, *tpid = NULL, *leader = NULL, *lpid = NULL;
+	__u32 level = 0, tid = 0, tgid = 0;
 	int i;
 
 	if (!cfg_pidns.nested || !t ||
-	    bpf_probe_read_kernel(&tpid, sizeof(tpid), t + cfg_task.task_thread_pid))
+	    bpf_probe_read_kernel(&tpid, sizeof(tpid), t + cfg_task.task_thread_pid) || !tpid ||
+	    bpf_probe_read_kernel(&level, sizeof(level), tpid + cfg_task.pid_level))
 		return 0;
-	i = loupe_pidns_index(tpid);
-	/* a thread group is all in one namespace: the leader's number there */
-	if (i < 0 ||
-	    bpf_probe_read_kernel(&leader, sizeof(leader), t + cfg_task.task_group_leader) ||
-	    !leader ||
-	    bpf_probe_read_kernel(&lpid, sizeof(lpid), leader + cfg_task.task_thread_pid))
-		return 0;
-	return (__u64)loupe_upid_nr(lpid, i) << 32 | loupe_upid_nr(tpid, i);
+	for (i = 0; i <= LOUPE_PIDNS_LEVELS; i++) {
+		const char *ns = NULL;
+		__u32 inum = 0;
+
+		if (i > level ||
+		    bpf_probe_read_kernel(&ns, sizeof(ns), tpid + cfg_task.pid_numbers +
+					  i * cfg_task.upid_size + cfg_task.upid_ns) || !ns ||
+		    bpf_probe_read_kernel(&inum, sizeof(inum), ns + cfg_task.pidns_inum))
+			break;
+		if (inum != cfg_pidns.ino)
+			continue;
+		/* a thread group is all in one namespace: the leader's number */
+		tid = loupe_upid_nr(tpid, i);
+		if (!bpf_probe_read_kernel(&leader, sizeof(leader), t + cfg_task.task_group_leader) &&
+		    leader &&
+		    !bpf_probe_read_kernel(&lpid, sizeof(lpid), leader + cfg_task.task_thread_pid))
+			tgid = loupe_upid_nr(lpid, i);
+		break;
+	}
+	return (__u64)tgid << 32 | tid;
 }
 
-/* The current task's, in loupe's namespace (cfg_pidns set). Not inlined,
- * for the same reason. */
-static __noinline __u64 loupe_pidns_pid_tgid(void)
+/* The current task's, in loupe's namespace (cfg_pidns set); global for
+ * the same reason. */
+__noinline __u64 loupe_pidns_pid_tgid(void)
 {
 	struct loupe_pidns_info ns;
 
@@ -111,7 +104,7 @@ static __noinline __u64 loupe_pidns_pid_tgid(void)
 	if (!bpf_get_ns_current_pid_tgid(cfg_pidns.dev, cfg_pidns.ino,
 					 (struct bpf_pidns_info *)&ns, sizeof(ns)))
 		return (__u64)ns.tgid << 32 | ns.pid;
-	return loupe_task_pid_tgid((const void *)bpf_get_current_task());
+	return loupe_task_pid_tgid(bpf_get_current_task());
 }
 
 /*

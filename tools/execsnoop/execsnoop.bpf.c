@@ -52,7 +52,7 @@ LOUPE_PERCPU_BUF(bufs, struct exec_buf);
 static __always_inline __u32 task_pid(struct task_struct *t)
 {
 	if (cfg_pidns.ino)
-		return loupe_task_pid_tgid(t) >> 32;
+		return loupe_task_pid_tgid((__u64)t) >> 32;
 	return BPF_CORE_READ(t, tgid);
 }
 

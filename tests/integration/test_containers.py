@@ -183,7 +183,10 @@ class PidNs:
         on_cleanup(lambda: self.holder.poll() is None and self.holder.kill())
         self.init = wait_for(lambda: _child(self.holder.pid), timeout=5 * slow())
         check(self.init, "the namespace's init started")
-        self.wrap = ["nsenter", "--target", str(self.init), "--pid", "--mount", "--"]
+        # its mounts (/proc), with its root and directory: entering a mount
+        # namespace leaves a chroot (the kernel lane runs in one)
+        self.wrap = ["nsenter", "--target", str(self.init), "--pid", "--mount", "--root",
+                     "--wd", "--"]
 
     def opener(self, *args, exe=None, nested=False):
         """_opener inside (or in a namespace nested inside it): (process,

@@ -21,12 +21,12 @@ uint64_t stats_events(void) { return events; }
 static void peek(const struct bpf_object_skeleton *s, struct loupe_stats *st,
 		 uint64_t *misses)
 {
-	const struct loupe_stats *live = skel_var(s, "loupe_stats");
+	const struct loupe_stats *live = s ? skel_var(s, "loupe_stats") : NULL;
 	int i;
 
 	*st = live ? *live : (struct loupe_stats){ 0 };
 	*misses = 0;
-	for (i = 0; i < s->prog_cnt; i++) {
+	for (i = 0; s && i < s->prog_cnt; i++) {
 		struct bpf_prog_info info = { 0 };
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(*s->progs[i].prog);

@@ -212,32 +212,57 @@ static void add(struct count_table *t, uint32_t gen, uint32_t pid, const char *n
 	count_table__add(t, &k, n);
 }
 
+/* A count summary with --textfile into a temporary file: the tool's out
+ * (text or JSON, into /dev/null), the table, the count_out. */
+struct fixture {
+	struct out o;
+	struct loupe_opts opts;
+	char path[32];
+	struct count_table *t;
+	struct count_out *co;
+	FILE *devnull;
+};
+
+static void fixture_init(struct fixture *x, const struct count_prom *prom, uint64_t top,
+			 bool json, uint32_t shown)
+{
+	int fd;
+
+	strcpy(x->path, "/tmp/loupe-unit-prom-XXXXXX");
+	fd = mkstemp(x->path);
+	close(fd);
+	x->opts = (struct loupe_opts){ .tool = "unit", .top = top, .textfile = x->path,
+				       .interval_ns = 1000000000 };
+	x->devnull = fopen("/dev/null", "w");
+	x->t = count_table__new(sizeof(struct ckey));
+	out_init(&x->o, x->devnull, json, ccols, K__NR, shown);
+	x->co = count_out__new(&x->o, K_COUNT, -1, ccells, NULL, prom, &x->opts, NULL);
+	CHECK(x->co != NULL);
+}
+
+static void fixture_free(struct fixture *x)
+{
+	count_out__free(x->co);
+	count_table__free(x->t);
+	fclose(x->devnull);
+	unlink(x->path);
+}
+
 TEST(count_textfile_cumulative_top_other)
 {
 	const struct count_prom prom = {
 		"calls_total", "Calls.", (const char *const[K__NR]){ [K_NAME] = "name" },
 	};
-	static struct out o;
-	struct loupe_opts opts = { .tool = "unit", .top = 2, .interval_ns = 1000000000 };
-	char path[] = "/tmp/loupe-unit-prom-XXXXXX";
-	struct count_table *t = count_table__new(sizeof(struct ckey));
-	struct count_out *co;
-	FILE *devnull = fopen("/dev/null", "w");
-	int fd = mkstemp(path);
+	static struct fixture x;
 	const char *s;
 
-	close(fd);
-	opts.textfile = path;
-	out_init(&o, devnull, false, ccols, K__NR, OUT_BIT(K_COUNT) | OUT_BIT(K_NAME));
-	co = count_out__new(&o, K_COUNT, -1, ccells, NULL, &prom, &opts, NULL);
-	CHECK(co != NULL);
-
+	fixture_init(&x, &prom, 2, false, OUT_BIT(K_COUNT) | OUT_BIT(K_NAME));
 	/* interval 1: a and b take the two series; c goes to other */
-	add(t, 0, 1, "a", 5);
-	add(t, 0, 2, "b\n\"", 3);
-	add(t, 0, 3, "c", 1);
-	CHECK_EQ(count_out__table(co, t, 0), 0);
-	s = slurp(path);
+	add(x.t, 0, 1, "a", 5);
+	add(x.t, 0, 2, "b\n\"", 3);
+	add(x.t, 0, 3, "c", 1);
+	CHECK_EQ(count_out__table(x.co, x.t, 0), 0);
+	s = slurp(x.path);
 	CHECK(strstr(s, "# HELP loupe_unit_calls_total Calls.\n"
 			"# TYPE loupe_unit_calls_total counter\n"
 			"loupe_unit_calls_total{name=\"a\"} 5\n"
@@ -248,21 +273,17 @@ TEST(count_textfile_cumulative_top_other)
 	/* interval 2 (the other generation): c is now the largest, but a key
 	 * never moves between its series and other, so all only grow; a
 	 * process literally named "other" is counted in other */
-	count_table__clear(t);
-	add(t, 1, 3, "c", 10);
-	add(t, 1, 1, "a", 1);
-	add(t, 1, 4, "other", 2);
-	CHECK_EQ(count_out__table(co, t, 0), 0);
-	s = slurp(path);
+	count_table__clear(x.t);
+	add(x.t, 1, 3, "c", 10);
+	add(x.t, 1, 1, "a", 1);
+	add(x.t, 1, 4, "other", 2);
+	CHECK_EQ(count_out__table(x.co, x.t, 0), 0);
+	s = slurp(x.path);
 	CHECK(strstr(s, "loupe_unit_calls_total{name=\"a\"} 6\n"
 			"loupe_unit_calls_total{name=\"b\\\\n\\\"\"} 3\n"
 			"loupe_unit_calls_total{name=\"other\"} 13\n"));
 	CHECK_EQ(lines_with(s, "loupe_unit_calls_total{"), 3);
-
-	count_out__free(co);
-	count_table__free(t);
-	fclose(devnull);
-	unlink(path);
+	fixture_free(&x);
 }
 
 TEST(count_textfile_all_keys_without_top)
@@ -271,32 +292,19 @@ TEST(count_textfile_all_keys_without_top)
 		"calls_total", "Calls.",
 		(const char *const[K__NR]){ [K_PID] = "pid", [K_NAME] = "name" },
 	};
-	static struct out o;
-	struct loupe_opts opts = { .tool = "unit" };
-	char path[] = "/tmp/loupe-unit-prom-XXXXXX";
-	struct count_table *t = count_table__new(sizeof(struct ckey));
-	struct count_out *co;
-	FILE *devnull = fopen("/dev/null", "w");
-	int fd = mkstemp(path);
+	static struct fixture x;
 	const char *s;
 
-	close(fd);
-	opts.textfile = path;
 	/* the labels are the text columns, with -j too */
-	out_init(&o, devnull, true, ccols, K__NR,
-		 OUT_BIT(K_COUNT) | OUT_BIT(K_PID) | OUT_BIT(K_NAME));
-	co = count_out__new(&o, K_COUNT, -1, ccells, NULL, &prom, &opts, NULL);
-	add(t, 0, 1, "a", 5);
-	add(t, 0, 2, "b", 3);
-	add(t, 0, 3, "c", 1);
-	CHECK_EQ(count_out__table(co, t, 0), 0);
-	s = slurp(path);
+	fixture_init(&x, &prom, 0, true, OUT_BIT(K_COUNT) | OUT_BIT(K_PID) | OUT_BIT(K_NAME));
+	add(x.t, 0, 1, "a", 5);
+	add(x.t, 0, 2, "b", 3);
+	add(x.t, 0, 3, "c", 1);
+	CHECK_EQ(count_out__table(x.co, x.t, 0), 0);
+	s = slurp(x.path);
 	CHECK(strstr(s, "loupe_unit_calls_total{pid=\"1\",name=\"a\"} 5\n"
 			"loupe_unit_calls_total{pid=\"2\",name=\"b\"} 3\n"
 			"loupe_unit_calls_total{pid=\"3\",name=\"c\"} 1\n#"));
 	CHECK(!strstr(s, "other"));
-	count_out__free(co);
-	count_table__free(t);
-	fclose(devnull);
-	unlink(path);
+	fixture_free(&x);
 }

@@ -9,12 +9,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.parse
 import urllib.request
 
-from lib import (REPO, Skip, Tracer, check, eq, expect_usage_error, on_cleanup, run, tmpdir,
-                 wait_for, workload)
+from lib import (LEAST_PRIVILEGE, REPO, Skip, Tracer, check, eq, expect_usage_error,
+                 on_cleanup, run, tmpdir, tool_path, wait_for)
 from test_biolatency import dio_reads, loop_device
 
 DOC = os.path.join(REPO, "doc", "fleet.md")
@@ -349,14 +350,29 @@ def test_service_unit_verifies():
         r = run(["systemd-analyze", "verify", f"--root={root}", f"loupe@{t}.service"],
                 env=env, cwd=root)
         eq((r.returncode, (r.stdout + r.stderr).strip()), (0, ""), f"verify loupe@{t}")
-    # the defaults are options the tool accepts (it stops at the usage check)
+    # each tool with its defaults, as the unit runs it, in the unit's
+    # sandbox emulated (systemd does not run here): root with only CAP_BPF
+    # and CAP_PERFMON, no_new_privs, everything read-only (tracefs and /sys
+    # too) but the textfile directory, a private /tmp
+    textdir = tempfile.mkdtemp(prefix="loupe-textfile-", dir="/var/tmp")
+    on_cleanup(lambda: shutil.rmtree(textdir, ignore_errors=True))
+    sandbox = ("set -e; mount --make-rprivate /; mount --bind \"$0\" \"$0\"; "
+               "for m in / /sys /sys/kernel/tracing; do mountpoint -q $m && "
+               "mount -o remount,bind,ro $m; done; mount -t tmpfs tmpfs /tmp; "
+               "mount -o remount,bind,rw \"$0\"; exec \"$@\"")
+    procs = {}
     for t in tools:
         with open(os.path.join(units, f"loupe@{t}.service.d", "defaults.conf")) as f:
             args = re.search(r'LOUPE_ARGS=([^"]*)"', f.read()).group(1).split()
-        r = run([os.path.join(os.environ.get("LOUPE_BUILD", os.path.join(REPO, "build")), t),
-                 "-d", "1", "-i", "15s", "--textfile", os.path.join(tmpdir(), f"loupe_{t}.prom")] +
-                args, timeout=60)
-        eq(r.returncode, 0, f"{t} with the unit's defaults: {r.stderr}")
+        cmd = ["unshare", "-m", "sh", "-c", sandbox, textdir] + LEAST_PRIVILEGE + [
+            "--no-new-privs", tool_path(t), "-d", "1", "-i", "15s", "--textfile",
+            os.path.join(textdir, f"loupe_{t}.prom")] + args
+        procs[t] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        on_cleanup(lambda p=procs[t]: p.poll() is None and p.kill())
+    for t, p in procs.items():
+        out, err = p.communicate(timeout=60)
+        eq(p.returncode, 0, f"{t} with the unit's defaults, sandboxed: {err.decode()}")
+        promtool_ok(os.path.join(textdir, f"loupe_{t}.prom"))
 
 
 # ---- rsyslog ---------------------------------------------------------------------

@@ -44,7 +44,7 @@ static const struct loupe_tool tool = {
 		"  biolatency --heatmap          # a heat map row per second\n"
 		"  biolatency --svg lat.svg -d 60  # a minute into an SVG heat map\n"
 		"  biolatency -j 5 | jq 'select(.type==\"hist\") | .count'  # JSON\n"
-		"  biolatency -D -i 15 --textfile /var/lib/prometheus/node-exporter/loupe_biolatency.prom\n",
+		"  biolatency -D -i 15 --textfile bio.prom  # for Prometheus's node_exporter\n",
 	.positional = interval_positional,
 	.needs_btf = true,
 };

@@ -26,6 +26,15 @@ static struct cgroups *cgroups;
 bool loupe_exiting(void) { return exiting; }
 struct cgroups *loupe_cgroups(void) { return cgroups; }
 
+int loupe_rewrote(const char **path, int err)
+{
+	if (err == -EINTR && exiting) {
+		*path = NULL;
+		return 0;
+	}
+	return err ? loupe_fail(*path, err) : 0;
+}
+
 int loupe_fail_load(int err)
 {
 	if (err == -EPERM || err == -EACCES)

@@ -54,6 +54,7 @@ static const struct shared_opt shared[O__NR] = {
 	[O_VERBOSE]    = { 'v', "verbose", NULL, "libbpf and hook-selection details on stderr", K_FLAG },
 	[O_CONTAINERS] = { 'C', "containers", NULL, "CONTAINER column (id or cgroup name); in JSON, PID inside", K_FLAG },
 	[O_CONTAINER]  = { 0, "container", "ID", "only this container (an id prefix, in the kernel)", K_STR },
+	[O_TEXTFILE]   = { 0, "textfile", "FILE", "rewrite FILE with the summary every interval, in Prometheus text format (for node_exporter)", K_STR, OV_FILE },
 };
 
 void loupe_usage_error(const char *fmt, ...)
@@ -125,7 +126,8 @@ static const char *why(int id, int err)
 	case O_TOP: return "a whole number from 1 to 4294967295";
 	case O_MAX_EVENTS: return "a whole number >= 1";
 	case O_BUFFER_SIZE: return "a power of two from 64K to 1G";
-	case O_SVG: return err == -EINVAL ? "empty" : strerror(-err); /* outfile_check */
+	case O_SVG: case O_TEXTFILE:
+		return err == -EINVAL ? "empty" : strerror(-err); /* outfile_check */
 	case O_CONTAINER: return "a container id or its first hex digits";
 	}
 	return err == -ERANGE ? "out of range" : "not a valid value";
@@ -261,6 +263,7 @@ static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
 		break;
 	case O_HEATMAP: o->heatmap = true; break;
 	case O_SVG: err = opt_parse_outfile(arg, &o->svg); break;
+	case O_TEXTFILE: err = opt_parse_outfile(arg, &o->textfile); break;
 	case O_MILLISECONDS: o->milliseconds = true; break;
 	case O_VERBOSE: o->verbose++; break;
 	case O_CONTAINERS: o->containers = true; break;
@@ -305,6 +308,7 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 	int nl = 0, i, c, ntool = 0, at;
 
 	memset(o, 0, sizeof(*o));
+	o->tool = t->name;
 	*err = 0;
 	for (to = t->opts; to && to->name && ntool < 60; to++)
 		ntool++;

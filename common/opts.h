@@ -16,7 +16,7 @@ enum loupe_opt {
 	O_ELAPSED, O_PRINT_UID, O_EXTENDED, O_FULL_PATH, O_JSON, O_DURATION,
 	O_INTERVAL, O_COUNT, O_BY, O_TOP, O_MAX_EVENTS, O_BUFFER_SIZE,
 	O_HEATMAP, O_SVG, O_MILLISECONDS, O_VERBOSE, O_CONTAINERS, O_CONTAINER,
-	O__NR
+	O_TEXTFILE, O__NR
 };
 #define OPT(x) (1ULL << (x))
 /* what every tool has; help and version are always there */
@@ -30,6 +30,8 @@ enum loupe_opt {
 
 /* Values of the shared options after parsing. */
 struct loupe_opts {
+	const char *tool;         /* the tool's own name (loupe_tool.name), however
+				     it was installed: metric names */
 	uint32_t pids[LOUPE_MAX_IDS];
 	size_t npids;
 	uint32_t tids[LOUPE_MAX_IDS];
@@ -53,6 +55,7 @@ struct loupe_opts {
 	bool buffer_size_given;   /* --buffer-size was on the command line */
 	bool heatmap;
 	const char *svg;
+	const char *textfile;     /* --textfile: Prometheus text format (common/prom.h) */
 	bool milliseconds;
 	int verbose;
 };

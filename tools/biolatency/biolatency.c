@@ -33,7 +33,7 @@ static const struct loupe_tool tool = {
 	.summary = "Summarize block device I/O latency as a histogram (issue to completion).",
 	.usage = "[OPTIONS] [interval [count]]",
 	.shared = OPTS_ALL | OPT(O_INTERVAL) | OPT(O_EXTENDED) | OPT(O_HEATMAP) |
-		  OPT(O_SVG) | OPT(O_MILLISECONDS),
+		  OPT(O_SVG) | OPT(O_MILLISECONDS) | OPT(O_TEXTFILE),
 	.opts = opts,
 	.examples =
 		"  biolatency                    # one histogram at Ctrl-C\n"
@@ -43,7 +43,8 @@ static const struct loupe_tool tool = {
 		"  biolatency --disk sda -e      # sda only, with avg and percentiles\n"
 		"  biolatency --heatmap          # a heat map row per second\n"
 		"  biolatency --svg lat.svg -d 60  # a minute into an SVG heat map\n"
-		"  biolatency -j 5 | jq 'select(.type==\"hist\") | .count'  # JSON\n",
+		"  biolatency -j 5 | jq 'select(.type==\"hist\") | .count'  # JSON\n"
+		"  biolatency -D -i 15 --textfile bio.prom  # for Prometheus's node_exporter\n",
 	.positional = interval_positional,
 	.needs_btf = true,
 };
@@ -75,7 +76,11 @@ int main(int argc, char **argv)
 {
 	struct bpf_object_open_opts oo;
 	struct biolatency_bpf *skel;
-	struct histrun h = { .labels = key_labels, .what = "I/Os" };
+	struct histrun h = {
+		.labels = key_labels, .what = "I/Os", .metric = "io_latency_seconds",
+		.help = "Block I/O latency: from issue (with -Q: from insert into the queue) "
+			"to completion",
+	};
 	char title[128];
 	uint32_t dev = 0;
 	bool part = false;
@@ -88,6 +93,10 @@ int main(int argc, char **argv)
 		h.names[h.nlabels++] = "disk";
 	if (per_flags)
 		h.names[h.nlabels++] = "flags";
+	if (disk && !per_disk) { /* --textfile: which disk, without -D too */
+		h.fixed_names[0] = "disk";
+		h.fixed_values[0] = disk;
+	}
 	histrun_check(&o, h.nlabels);
 	loupe_start(&tool, &o);
 
@@ -145,8 +154,6 @@ int main(int argc, char **argv)
 	h.heat_cols = o.milliseconds ? 16 : 26;
 	fprintf(stderr, "Tracing block device I/O... Hit Ctrl-C to end.\n");
 	err = histrun(skel->skeleton, &h, &o);
-	if (h.reported)
-		err = 1; /* said why */
 	err = loupe_finish(skel->skeleton, &o, err);
 out:
 	biolatency_bpf__destroy(skel);

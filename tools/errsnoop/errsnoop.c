@@ -98,7 +98,7 @@ static const struct loupe_tool tool = {
 		   "them), EAGAIN, EINTR, and ETIMEDOUT from futex waits.",
 	.usage = "[OPTIONS] [--exec CMD [ARG...]]",
 	.shared = OPTS_PER_EVENT | OPT(O_EXTENDED) | OPT(O_COUNT) | OPT(O_BY) | OPT(O_TOP) |
-		  OPT(O_INTERVAL),
+		  OPT(O_INTERVAL) | OPT(O_TEXTFILE),
 	.opts = opts,
 	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
@@ -174,6 +174,14 @@ static int on_event(void *ctx, void *data, size_t size)
 	out_row_end(&out, "event");
 	return 0;
 }
+
+/* --textfile: the count table's columns as labels */
+static const struct count_prom prom = {
+	.metric = "failed_syscalls_total",
+	.help = "Failed system calls (errsnoop -c): by syscall and errno, or as -k says",
+	.labels = (const char *const[C__NR]){ [C_SYSCALL] = "syscall", [C_ERRNO] = "errno",
+					      [C_PID] = "pid", [C_COMM] = "comm" },
+};
 
 static void count_cells(struct out *t, const void *key, void *ctx)
 {
@@ -331,7 +339,7 @@ int main(int argc, char **argv)
 	if (!o.count)
 		out_header(&out);
 	err = o.count ? count_run(skel->skeleton, skel->maps.counts, &out, C_COUNT, C_TIME,
-				  count_cells, NULL, &o) :
+				  count_cells, NULL, &prom, &o) :
 		loupe_poll(skel->maps.events, on_event, NULL, &o);
 	err = loupe_finish(skel->skeleton, &o, err);
 out:

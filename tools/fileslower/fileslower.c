@@ -103,7 +103,7 @@ static const struct loupe_tool tool = {
 		   "transferred; or histograms (--hist) and heat maps (--heatmap) of them.",
 	.usage = "[OPTIONS] [min_ms]",
 	.shared = OPTS_PER_EVENT | OPT(O_FULL_PATH) | OPT(O_BY) | OPT(O_INTERVAL) |
-		  OPT(O_HEATMAP) | OPT(O_SVG) | OPT(O_MILLISECONDS),
+		  OPT(O_HEATMAP) | OPT(O_SVG) | OPT(O_MILLISECONDS) | OPT(O_TEXTFILE),
 	.opts = opts,
 	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
@@ -111,6 +111,8 @@ static const struct loupe_tool tool = {
 		[O_BY] = "--hist: one histogram per op, file, process, comm",
 		[O_INTERVAL] = "--hist/--heatmap: a summary every DUR",
 		[O_MILLISECONDS] = "--hist: histogram in milliseconds",
+		[O_TEXTFILE] = "--hist: rewrite FILE with the histograms every interval, in "
+			       "Prometheus text format (for node_exporter)",
 	},
 	.examples =
 		"  fileslower                    # file I/O slower than 10 ms\n"
@@ -236,7 +238,10 @@ int main(int argc, char **argv)
 	static const char *const label_names[] = { "op", "file", "process", "comm" };
 	struct bpf_object_open_opts oo;
 	struct fileslower_bpf *skel;
-	struct histrun h = { .labels = key_labels, .what = "ops" };
+	struct histrun h = {
+		.labels = key_labels, .what = "ops", .metric = "op_latency_seconds",
+		.help = "Latency of synchronous file operations (read, write, fsync, open...)",
+	};
 	struct sys_choice sc;
 	struct loupe_opts co;
 	uint32_t by = 0;
@@ -244,8 +249,9 @@ int main(int argc, char **argv)
 
 	loupe_parse(&tool, argc, argv, &o);
 	hist = hist || o.heatmap || o.svg;
-	if (!hist && (o.by || o.interval_ns || o.milliseconds))
-		loupe_usage_error("-k, -i and -m shape histograms: they need --hist or --heatmap");
+	if (!hist && (o.by || o.interval_ns || o.milliseconds || o.textfile))
+		loupe_usage_error("-k, -i, -m and --textfile are for histograms: they need --hist "
+				  "or --heatmap");
 	if (hist && (o.max_events || o.elapsed || o.print_uid || o.buffer_size_given))
 		loupe_usage_error("--max-events, -t, -U and --buffer-size are for events: "
 				  "not with --hist or --heatmap");
@@ -321,8 +327,6 @@ int main(int argc, char **argv)
 		h.heat_cols = o.milliseconds ? 16 : 26;
 		fprintf(stderr, "Tracing file I/O latency... Hit Ctrl-C to end.\n");
 		err = histrun(skel->skeleton, &h, &o);
-		if (h.reported)
-			err = 1; /* said why */
 	}
 	err = loupe_finish(skel->skeleton, &o, err);
 out:

@@ -67,7 +67,7 @@ static struct loupe_tool tool = {
 		   "MODE; -F makes relative names absolute, and --path then matches those.",
 	.usage = "[OPTIONS] [--exec CMD [ARG...]]",
 	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_FULL_PATH) |
-		  OPT(O_COUNT) | OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL),
+		  OPT(O_COUNT) | OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL) | OPT(O_TEXTFILE),
 	.opts = opts,
 	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
@@ -162,6 +162,14 @@ static void count_cells(struct out *t, const void *key, void *ctx)
 	out_str(t, C_PATH, k->path, strnlen(k->path, sizeof(k->path)));
 }
 
+/* --textfile: the count table's columns as labels (-x: failed opens) */
+static struct count_prom prom = {
+	.metric = "opens_total",
+	.help = "Opens of files (opensnoop -c): by process and path, or as -k says",
+	.labels = (const char *const[C__NR]){ [C_PID] = "pid", [C_COMM] = "comm",
+					      [C_PATH] = "path" },
+};
+
 static uint32_t shown_cols(uint32_t by)
 {
 	if (o.count)
@@ -189,6 +197,11 @@ int main(int argc, char **argv)
 	loupe_parse(&tool, argc, argv, &o);
 	by = count_by_option(&o, "process,path", tool.by_keys);
 	tool.needs_btf = o.full_path;
+	if (o.failed) {
+		prom.metric = "failed_opens_total";
+		prom.help = "Failed opens of files (opensnoop -c -x): by process and path, "
+			    "or as -k says";
+	}
 	loupe_start(&tool, &o);
 	out_init(&out, stdout, o.json, cols, C__NR, shown_cols(by));
 
@@ -242,7 +255,7 @@ int main(int argc, char **argv)
 	if (!o.count) /* -c: a count table per -i interval, or one at the end */
 		out_header(&out);
 	err = o.count ? count_run(s, full ? full->maps.counts : def->maps.counts, &out,
-				  C_COUNT, C_TIME, count_cells, NULL, &o) :
+				  C_COUNT, C_TIME, count_cells, NULL, &prom, &o) :
 		loupe_poll(full ? full->maps.events : def->maps.events, on_event, NULL, &o);
 	err = loupe_finish(s, &o, err);
 out:

@@ -177,10 +177,11 @@ class Env:
         return shlex.quote(tool_path(words[0])) + (" " + words[1] if len(words) > 1 else "")
 
 
-def run_row(env, line, need):
+def run_row(env, line, need, out_of=None):
     """Runs a command line as a user would (bash, in a directory holding
     ./test), stops it with SIGINT RUN_FOR after it attached; returns None
-    when it behaved as the table says, else why not."""
+    when it behaved as the table says, else why not. out_of[line] gets its
+    stdout."""
     have = env.needs.have(need)
     cmd = env.command(line)
     d = tmpdir()
@@ -207,6 +208,8 @@ def run_row(env, line, need):
         return "still running 15 s after SIGINT"
     with open(out, "rb") as f:
         stdout = f.read()
+    if out_of is not None:
+        out_of[line] = stdout
     if not have:
         if rc != 1 or Need.says(need) not in errtext():
             return f"needs {need} (missing here): exit {rc}, {errtext()!r}, want exit 1 saying so"
@@ -263,3 +266,38 @@ def test_every_row_has_its_outcome():
     env.stop()
     eq(failures, [], f"rows not as doc/compat.tsv says ({len(runs)} commands run, "
                      f"{len(hints)} hints)")
+
+
+def test_output_layouts():
+    """doc/compat-output.tsv: each loupe command prints its recorded line
+    byte for byte, and each row's "kept" is true of the two lines: bytes
+    (the same), fields (the anchor's columns start loupe's) or no (neither:
+    a layout that came to match must be recorded as such)."""
+    if not os.path.exists(tool_path("biolatency")):
+        raise Skip("tools not built")
+    env = Env()
+    rows = read_tsv(OUTPUT_TABLE)
+    outs = {}
+    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        done = {pool.submit(run_row, env, line, "-", outs): line
+                for line in {r["loupe"] for r in rows}}
+        failures = [f"{line}: {f.result()}" for f, line in done.items() if f.result()]
+    env.stop()
+
+    def text(cell):
+        check(cell.startswith('"') and cell.endswith('"'), f"quoted: {cell!r}")
+        return cell[1:-1].replace("\\t", "\t").replace("{disk}", env.values["{disk}"])
+
+    for r in rows:
+        anchor, mine = text(r["anchor_text"]), text(r["loupe_text"])
+        what = f"{r['tool']} {r['what']} ({r['anchor']})"
+        lines = outs.get(r["loupe"], b"").decode("utf-8", "replace").splitlines()
+        if mine not in lines:
+            failures.append(f"{what}: {r['loupe']} prints no line {mine!r}: {lines[:3]}")
+        fields = mine.split()[:len(anchor.split())] == anchor.split()
+        kept = "bytes" if anchor == mine else "fields" if fields else "no"
+        if kept != r["kept"]:
+            failures.append(f"{what}: kept is {kept}, the table says {r['kept']}")
+        if kept != "bytes" and r["why"] == "-":
+            failures.append(f"{what}: no reason given")
+    eq(failures, [], "output layouts not as doc/compat-output.tsv says")

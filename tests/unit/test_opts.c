@@ -33,22 +33,23 @@ static const struct loupe_tool tool = {
 	.examples = "  t\n", .positional = interval_positional,
 };
 
-/* argv from a NULL-terminated list of strings */
-static int parse(struct loupe_opts *o, char *err, const char *const *args)
+/* t's argv from a NULL-terminated list of strings */
+static int parse(const struct loupe_tool *t, struct loupe_opts *o, char *err,
+		 const char *const *args)
 {
 	static char *argv[32];
 	int argc = 0;
 
-	argv[argc++] = "t";
+	argv[argc++] = (char *)t->name;
 	while (*args && argc < 31)
 		argv[argc++] = (char *)*args++;
 	argv[argc] = NULL;
 	flag_a = false;
 	word = NULL;
 	nrep = 0;
-	return opts_parse(&tool, argc, argv, o, err, 512);
+	return opts_parse(t, argc, argv, o, err, 512);
 }
-#define P(...) parse(&o, err, (const char *const[]){ __VA_ARGS__, NULL })
+#define P(...) parse(&tool, &o, err, (const char *const[]){ __VA_ARGS__, NULL })
 
 TEST(opts_valid_and_accumulating)
 {
@@ -192,18 +193,7 @@ static const struct loupe_tool htool = {
 	.examples = "  h\n", .hints = htable,
 };
 
-static int hparse(struct loupe_opts *o, char *err, const char *const *args)
-{
-	static char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = "h";
-	while (*args && argc < 31)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	return opts_parse(&htool, argc, argv, o, err, 512);
-}
-#define H(...) hparse(&o, err, (const char *const[]){ __VA_ARGS__, NULL })
+#define H(...) parse(&htool, &o, err, (const char *const[]){ __VA_ARGS__, NULL })
 
 TEST(opts_hints)
 {

@@ -75,7 +75,7 @@ static const struct opt_hint hints[] = {
 	{ "--M", "MAP", HINT_ANY, MNTNS },
 	{ NULL, "MIN_MS", HINT_NUMBER, "tcpconnlat's min_ms has no counterpart: -e shows "
 	  "every connect's LAT(ms); keep the slow ones with -e -j | "
-	  "jq 'select(.lat_ns >= %s * 1e6)'" },
+	  "jq 'select(.type==\"event\" and .lat_ns >= %s * 1e6)'" },
 	{ 0 }
 };
 

@@ -17,9 +17,8 @@ import subprocess
 import threading
 import time
 
-from lib import (REPO, Skip, check, eq, expect_usage_error, on_cleanup, run, tmpdir,
+from lib import (REPO, Skip, check, eq, expect_usage_error, loop_device, on_cleanup, tmpdir,
                  tool_path, wait_for, workload)
-from test_biolatency import loop_device
 
 TABLE = os.path.join(REPO, "doc", "compat.tsv")
 OUTPUT_TABLE = os.path.join(REPO, "doc", "compat-output.tsv")

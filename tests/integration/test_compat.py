@@ -19,6 +19,7 @@ import time
 
 from lib import (REPO, Skip, check, eq, expect_usage_error, loop_device, on_cleanup, tmpdir,
                  tool_path, wait_for, workload)
+from test_man_examples import have_kprobes, unroff
 
 TABLE = os.path.join(REPO, "doc", "compat.tsv")
 OUTPUT_TABLE = os.path.join(REPO, "doc", "compat-output.tsv")
@@ -49,10 +50,8 @@ def compat_section(tool):
         page = f.read()
     m = re.search(r"^\.SH COMPATIBILITY\n(.*?)^\.SH ", page, re.S | re.M)
     check(m, f"{tool}.8 has a COMPATIBILITY section")
-    text = re.sub(r"\\f[BIRP]", "", m.group(1))
-    text = text.replace("\\-", "-").replace("\\(bu", "").replace("\\e", "\\").replace("\\&", "")
-    text = re.sub(r"^\.[A-Z]+.*$", " ", text, flags=re.M)
-    return " ".join(text.split())
+    text = re.sub(r"^\..*$", " ", m.group(1), flags=re.M)  # .IP \(bu ...
+    return " ".join(unroff(text).split())
 
 
 def test_table_is_well_formed():
@@ -107,7 +106,7 @@ class Need:
         if need in ("-", "io", "./test"):
             return True
         if need == "kprobes":
-            return os.path.exists("/sys/kernel/tracing/kprobe_events")
+            return have_kprobes()
         if need == "libgo":
             return bool(ctypes.util.find_library("go"))
         if need == "node":

@@ -26,8 +26,8 @@ OUTPUT_TABLE = os.path.join(REPO, "doc", "compat-output.tsv")
 TOOLS = {"opensnoop", "execsnoop", "tcpconnect", "errsnoop", "fileslower", "funccount",
          "biolatency"}
 OUTCOMES = {"runs", "differs", "hint"}
-WORKERS = 6
-RUN_FOR = 1.0  # seconds after attach before SIGINT
+WORKERS = 8
+RUN_FOR = 0.6  # seconds after attach before SIGINT
 
 
 def read_tsv(path):

@@ -28,6 +28,20 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's and libbpf-tools' spellings that mean something else here
+ * (doc/compat.tsv) */
+static const struct opt_hint hints[] = {
+	{ "-d", "DISK", HINT_WORD, "-d is the duration here; for a disk use --disk %s" },
+	{ "-F", NULL, HINT_ANY, "for a histogram per set of I/O flags use --per-flags" },
+	{ "--flags", NULL, HINT_ANY, "bcc's --flags is --per-flags here" },
+	{ "--flag", NULL, HINT_ANY, "libbpf-tools' --flag is --per-flags here" },
+	{ "--disks", NULL, HINT_ANY, "bcc's --disks is -D (--per-disk) here" },
+	{ "--disk", NULL, HINT_ANY,
+	  "--disk takes a disk name here; for a histogram per disk use -D (--per-disk)" },
+	{ "--extension", NULL, HINT_ANY, "bcc's --extension is -e (--extended) here" },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "biolatency",
 	.summary = "Summarize block device I/O latency as a histogram (issue to completion).",
@@ -47,6 +61,7 @@ static const struct loupe_tool tool = {
 		"  biolatency -D -i 15 --textfile bio.prom  # for Prometheus's node_exporter\n",
 	.positional = interval_positional,
 	.needs_btf = true,
+	.hints = hints,
 };
 
 /* tp_btf where it loads, else raw_tp: same program bodies (common/hooks.h) */

@@ -21,13 +21,16 @@ static uint64_t min_ns = DEFAULT_MIN_NS;
 static bool min_given, hist;
 static const char *fs_type;
 
-/* --min DUR: 0 shows every operation */
+/* --min DUR: 0 shows every operation. Other numbers need their unit:
+ * fsslower's --min 5 is 5 ms, a bare duration here would be 5 s. */
 static int parse_min(const char *arg, void *dst)
 {
 	if (!strcmp(arg, "0")) {
 		*(uint64_t *)dst = 0;
 		return 0;
 	}
+	if (arg[strspn(arg, "0123456789.")] == 0)
+		return -EINVAL;
 	return parse_duration(arg, dst);
 }
 
@@ -85,7 +88,7 @@ static int parse_min_opt(const char *arg, void *dst)
 static const char *const by_names[] = { "op", "file", "process", "comm", NULL };
 
 static const struct tool_opt opts[] = {
-	{ 0, "min", "DUR", "threshold (10ms, 500us; 0: everything; default 10ms)",
+	{ 0, "min", "DUR", "threshold with its unit (10ms, 500us; 0: everything; default 10ms)",
 	  parse_min_opt, &min_ns },
 	{ 'a', "all-files", NULL, "pipes, sockets and devices too, labelled by kind", NULL,
 	  &cfg.all_kinds },
@@ -94,6 +97,19 @@ static const struct tool_opt opts[] = {
 	{ 0, "hist", NULL, "a latency histogram per operation (-k), not events", NULL,
 	  &hist },
 	{ 0 },
+};
+
+/* bcc's and fsslower's (libbpf-tools) spellings that mean something else
+ * here (doc/compat.tsv) */
+#define CSV "fsslower's -c (CSV) is -j (JSON) here"
+static const struct opt_hint hints[] = {
+	{ "-t", "FS", HINT_WORD, "-t is the elapsed time here; for a file system use --fs %s" },
+	{ "--type", "FS", HINT_ANY, "fsslower's --type is --fs %s here" },
+	{ "-c", NULL, HINT_ANY, CSV },
+	{ "--csv", NULL, HINT_ANY, CSV },
+	{ "--min", "MS", HINT_NUMBER,
+	  "a duration here: fsslower's --min %s (milliseconds) is --min %sms" },
+	{ 0 }
 };
 
 static const struct loupe_tool tool = {
@@ -125,6 +141,7 @@ static const struct loupe_tool tool = {
 		"  fileslower -j | jq -c 'select(.type==\"event\")'  # JSON\n",
 	.positional = positional,
 	.needs_btf = true,
+	.hints = hints,
 };
 
 static const char *const sys_names[SYS__NR] = {
@@ -249,8 +266,11 @@ int main(int argc, char **argv)
 
 	loupe_parse(&tool, argc, argv, &o);
 	hist = hist || o.heatmap || o.svg;
+	if (!hist && o.milliseconds && min_given && !o.by && !o.interval_ns)
+		loupe_usage_error("-m shapes histograms and needs --hist or --heatmap; "
+				  "fsslower's -m MIN is min_ms here: drop the -m");
 	if (!hist && (o.by || o.interval_ns || o.milliseconds || o.textfile))
-		loupe_usage_error("-k, -i, -m and --textfile are for histograms: they need --hist "
+		loupe_usage_error("-k, -i, -m and --textfile shape histograms: they need --hist "
 				  "or --heatmap");
 	if (hist && (o.max_events || o.elapsed || o.print_uid || o.buffer_size_given))
 		loupe_usage_error("--max-events, -t, -U and --buffer-size are for events: "

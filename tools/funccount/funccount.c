@@ -61,6 +61,16 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's spellings that mean something else here (doc/compat.tsv) */
+#define DEBUG "bcc's -D (print the BPF program) has no counterpart; -v says which " \
+	"hooks were used"
+static const struct opt_hint hints[] = {
+	{ "-c", "CPU", HINT_ANY, "bcc's -c is --cpu %s here" },
+	{ "-D", NULL, HINT_ANY, DEBUG },
+	{ "--debug", NULL, HINT_ANY, DEBUG },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "funccount",
 	.summary = "Count how often tracepoints, user functions, USDT probes and kernel\n"
@@ -86,6 +96,7 @@ static const struct loupe_tool tool = {
 		"  funccount -d 10 -j 'c:str*' | jq -c 'select(.type==\"count\")'\n",
 	.positional = positional,
 	.positional_values = OV_PROBE,
+	.hints = hints,
 };
 
 enum { C_PID, C_COMM, C_FUNC, C_COUNT, C_TIME, C__NR };

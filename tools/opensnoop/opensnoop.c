@@ -60,6 +60,16 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's and libbpf-tools' spellings that mean something else here
+ * (doc/compat.tsv) */
+static const struct opt_hint hints[] = {
+	{ "--extended_fields", NULL, HINT_ANY, "bcc's --extended_fields is -e (--extended) here" },
+	{ "--extended-fields", NULL, HINT_ANY,
+	  "libbpf-tools' --extended-fields is -e (--extended) here" },
+	{ "--flag_filter", "O_FLAG", HINT_ANY, "bcc's --flag_filter is -f %s (--flag) here" },
+	{ 0 }
+};
+
 static struct loupe_tool tool = {
 	.name = "opensnoop",
 	.summary = "Trace open(2), openat(2), openat2(2), creat(2), open_by_handle_at(2):\n"
@@ -86,6 +96,7 @@ static struct loupe_tool tool = {
 		"  opensnoop -c -k path --top 5  # the 5 paths opened most (-k process,comm)\n"
 		"  opensnoop -j | jq 'select(.type==\"event\") | .path'  # JSON\n"
 		"  opensnoop -d 10s > opens.txt  # 10 seconds into a file\n",
+	.hints = hints,
 };
 
 enum { C_COUNT, LOUPE_EVENT_COLS, C_FD, C_ERR, C_ERRNO, C_RET, C_SYSCALL, C_FLAGS, C_MODE,

@@ -56,6 +56,29 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's, libbpf-tools' and tcpconnlat's spellings that mean something
+ * else here (doc/compat.tsv) */
+#define NO_DNS "bcc's -d (DNS queries) has no counterpart; -d is the duration here"
+#define SPORT "libbpf-tools' -s (source port) is -L here; with -c, -k lport"
+#define CGMAP "libbpf-tools' -C takes a pinned BPF map; here -C is the CONTAINER column " \
+	"and --cgroup takes a cgroup v2 directory"
+#define MNTNS "libbpf-tools' -M (mount namespaces) has no counterpart; filter by " \
+	"--cgroup PATH or --container ID"
+static const struct opt_hint hints[] = {
+	{ "-d", NULL, HINT_ANY, NO_DNS },
+	{ "--dns", NULL, HINT_ANY, NO_DNS },
+	{ "-s", NULL, HINT_ANY, SPORT },
+	{ "--source-port", NULL, HINT_ANY, SPORT },
+	{ "-C", "MAP", HINT_ANY, CGMAP },
+	{ "--C", "MAP", HINT_ANY, CGMAP },
+	{ "-M", "MAP", HINT_ANY, MNTNS },
+	{ "--M", "MAP", HINT_ANY, MNTNS },
+	{ NULL, "MIN_MS", HINT_NUMBER, "tcpconnlat's min_ms has no counterpart: -e shows "
+	  "every connect's LAT(ms); keep the slow ones with -e -j | "
+	  "jq 'select(.type==\"event\" and .lat_ns >= %s * 1e6)'" },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "tcpconnect",
 	.summary = "Trace TCP connects (or, with --accept, accepted connections): who\n"
@@ -81,6 +104,7 @@ static const struct loupe_tool tool = {
 		"  tcpconnect -c -k result,port  # outcomes (ok, ECONNREFUSED...) per port\n"
 		"  tcpconnect -6 -L -U           # IPv6 only, local port, user ID\n"
 		"  tcpconnect -j | jq -c 'select(.type==\"event\")'  # JSON\n",
+	.hints = hints,
 };
 
 enum { C_COUNT, LOUPE_EVENT_COLS, C_IP, C_SADDR, C_LPORT, C_DADDR, C_DPORT, C_RADDR,

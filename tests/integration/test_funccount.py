@@ -154,17 +154,20 @@ def test_bad_patterns_and_nothing_matched():
                       (["--svg", "/tmp/x.svg", "t:sched:*"], "--offset-heatmap"),
                       # glibc's regcomp would take gigabytes or minutes on these
                       (["-r", "c:x" + "+" * 40], "too large a regular expression"),
-                      (["-r", "c:o" + "*" * 30 + "c"], "a repetition repeated")):
+                      (["-r", "c:o" + "*" * 30 + "c"], "a repetition repeated"),
+                      (["c:malloc", "-d", "5"], "options go before the PATTERNs")):
         expect_usage_error(T, args, msg)
     for pattern, msg in (("t:nosuchcat:*", "no tracepoint matches"),
                          ("c:no_such_function_xyz", "no function"),
                          ("nosuchlib_xyz:f", "no library or program"),
-                         ("c:strlen", "IFUNC")):
-        r = run_tool(T, pattern, "-d", "1")
+                         ("c:strlen", "IFUNC"),
+                         # a hostile name is quoted escaped: stderr stays one clean line
+                         ("c:\x1b[2J\n", "matches \\x1b[2J\\n")):
+        r = run_tool(T, "-d", "1", pattern)
         eq(r.returncode, 1, f"{pattern}: exit status")
         check(msg in r.stderr, f"{pattern}: {r.stderr}")
     # bcc's spelling of a kernel function, p::FUNC, is one (not "an empty part")
-    r = run_tool(T, "p::vfs_read", "-d", "0.2")
+    r = run_tool(T, "-d", "0.2", "p::vfs_read")
     if LANE:
         eq(r.returncode, 0, "p::vfs_read on a kernel with kprobes: " + r.stderr)
     else:

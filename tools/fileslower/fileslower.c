@@ -58,7 +58,8 @@ static int positional(int argc, char **argv, struct loupe_opts *lo, char *err, s
 			return -EINVAL;
 		}
 	if (argc > 1) {
-		snprintf(err, len, "unexpected argument '%.64s' (usage: [min_ms])", argv[1]);
+		snprintf(err, len, "unexpected argument '%s' (usage: [min_ms])",
+			 opts_esc(argv[1], e, sizeof(e)));
 		return -EINVAL;
 	}
 	if (min_given) {

@@ -43,8 +43,26 @@ static int parse_cpus(const char *arg, void *dst)
 	return parse_list(arg, cpu_item, dst);
 }
 
+/* A message that quotes patterns, paths and ELF symbol names, any bytes:
+ * escaped as text output is, so stderr stays one clean line. */
+static const char *msg_safe(const char *msg, char *buf)
+{
+	buf[esc_text(buf, msg, strlen(msg))] = 0;
+	return buf;
+}
+
 static int positional(int argc, char **argv, struct loupe_opts *lo, char *err, size_t len)
 {
+	char e[300];
+	int i;
+
+	/* 'funccount c:malloc -d 5' would count a function named -d */
+	for (i = 0; i < argc; i++)
+		if (argv[i][0] == '-') {
+			snprintf(err, len, "'%s': options go before the PATTERNs",
+				 opts_esc(argv[i], e, sizeof(e)));
+			return -EINVAL;
+		}
 	patterns = argv;
 	npatterns = argc;
 	return 0;
@@ -332,7 +350,7 @@ int main(int argc, char **argv)
 	struct funccount_bpf *skel;
 	struct run r = { 0 };
 	struct interval iv;
-	char err_msg[512];
+	char err_msg[512], safe[sizeof(err_msg) * 4 + 1];
 	uint32_t by = FC_BY_PROBE;
 	int err, i;
 
@@ -349,7 +367,7 @@ int main(int argc, char **argv)
 				  "-i or --textfile");
 	for (i = 0; i < npatterns; i++)
 		if (patterns_syntax(patterns[i], regex, err_msg, sizeof(err_msg)))
-			loupe_usage_error("%s", err_msg);
+			loupe_usage_error("%s", msg_safe(err_msg, safe));
 	cfg.by = by;
 	loupe_start(&tool, &o);
 
@@ -358,9 +376,9 @@ int main(int argc, char **argv)
 		err = patterns_expand(patterns[i], regex, o.npids ? (pid_t)o.pids[0] : 0, &probes,
 				      err_msg, sizeof(err_msg));
 		if (err == -EINVAL)
-			loupe_usage_error("%s", err_msg);
+			loupe_usage_error("%s", msg_safe(err_msg, safe));
 		if (err)
-			return loupe_failf("%s", err_msg);
+			return loupe_failf("%s", msg_safe(err_msg, safe));
 	}
 	if (probes.nifunc)
 		loupe_warn("left out %zu IFUNC symbol%s (e.g. %s): a uprobe there counts the "

@@ -120,6 +120,16 @@ int syscalls_choose(struct bpf_object_skeleton *s, const char *const *names, int
 	int i;
 
 	memset(c, 0, sizeof(*c));
+	/* the tracepoint pairs of syscalls the tool does not name now (e.g.
+	 * tcpconnect's accept ones without --accept) are not loaded; other
+	 * programs so named (opensnoop's tail-called tp_exit_any) are kept */
+	for (i = 0; i < s->prog_cnt; i++) {
+		const char *pn = bpf_program__name(*s->progs[i].prog);
+
+		if ((!strncmp(pn, "tp_enter_", 9) && syscall_parse(pn + 9) >= 0) ||
+		    (!strncmp(pn, "tp_exit_", 8) && syscall_parse(pn + 8) >= 0))
+			autoload(*s->progs[i].prog, false);
+	}
 	if (force && !strcmp(force, "raw_tp"))
 		prefer = SYS_SRC_RAW;
 	else if (force && !strcmp(force, "tracepoint"))
@@ -133,15 +143,8 @@ int syscalls_choose(struct bpf_object_skeleton *s, const char *const *names, int
 	if (all || !(en || ex))
 		prefer = all ? SYS_SRC_RAW : SYS_SRC_TRACEPOINTS;
 	c->source = prefer;
-	if (prefer == SYS_SRC_RAW) {
-		for (i = 0; names && i < n; i++) {
-			if (!names[i])
-				continue;
-			autoload(prog(s, "tp_enter_%s", names[i]), false);
-			autoload(prog(s, "tp_exit_%s", names[i]), false);
-		}
+	if (prefer == SYS_SRC_RAW)
 		return choose_raw(s, names, n, all, c);
-	}
 	autoload(en, false);
 	autoload(ex, false);
 	return choose_tracepoints(s, names, n, c);

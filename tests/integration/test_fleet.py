@@ -9,7 +9,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -354,11 +353,13 @@ def test_service_unit_verifies():
     # sandbox emulated (systemd does not run here): root with only CAP_BPF
     # and CAP_PERFMON, no_new_privs, everything read-only (tracefs and /sys
     # too) but the textfile directory, a private /tmp
-    textdir = tempfile.mkdtemp(prefix="loupe-textfile-", dir="/var/tmp")
-    on_cleanup(lambda: shutil.rmtree(textdir, ignore_errors=True))
-    sandbox = ("set -e; mount --make-rprivate /; mount --bind \"$0\" \"$0\"; "
+    # (the textfile directory is kept open across the private /tmp and bound
+    # back at its path: the kernel lane's only writable file system is /tmp)
+    textdir = tmpdir("loupe-textfile-")
+    sandbox = ("set -e; mount --make-rprivate /; exec 3<\"$0\"; "
                "for m in / /sys /sys/kernel/tracing; do mountpoint -q $m && "
                "mount -o remount,bind,ro $m; done; mount -t tmpfs tmpfs /tmp; "
+               "mkdir -p \"$0\"; mount -c --bind /proc/self/fd/3 \"$0\"; exec 3<&-; "
                "mount -o remount,bind,rw \"$0\"; exec \"$@\"")
     procs = {}
     for t in tools:

@@ -163,6 +163,16 @@ def test_text_columns():
          "ok"]], "the row")
 
 
+def test_loads_only_the_connect_programs():
+    """Without --accept, the accept syscalls' programs are neither loaded
+    nor attached: connect's entry and exit and the socket state program,
+    from either syscall source."""
+    from lib import bpf_prog_ids_of
+    tr = Tracer(T)
+    eq(len(bpf_prog_ids_of(tr.proc.pid)), 3, "programs held")
+    eq(tr.stop(), 0, "exit status")
+
+
 def test_lifecycle_and_bad_input():
     stops_and_releases(T, 3)
     for args, msg in ((["-P", "http"], "--port"), (["-P", "70000"], "--port"),

@@ -47,10 +47,17 @@ static __always_inline int hit(__u64 probe)
 	if (!loupe_filter_pass())
 		return 0;
 	if (cfg_fc.cpu_on) {
-		__u32 cpu = bpf_get_smp_processor_id();
+		__u32 cpu = bpf_get_smp_processor_id(), byte;
 
-		if (cpu >= FC_CPU_MAX ||
-		    !(cfg_fc.cpus[(cpu / 8) & (FC_CPU_MAX / 8 - 1)] & (1 << (cpu & 7))))
+		if (cpu >= FC_CPU_MAX)
+			return 0;
+		/* the mask must survive the compiler, which knows it is
+		 * redundant: 6.1's verifier does not carry the bound above
+		 * through the shift */
+		byte = cpu >> 3;
+		barrier_var(byte);
+		byte &= FC_CPU_MAX / 8 - 1;
+		if (!(cfg_fc.cpus[byte] & (1 << (cpu & 7))))
 			return 0;
 	}
 	if (cfg_fc.offsets) {

@@ -92,9 +92,10 @@ def test_sched_tracepoints_and_many_libc_functions_exit_fast():
         took = time.monotonic() - t0
         check(took < 1.0 * slow(), f"{pattern}: exited {took:.2f}s after SIGINT")
         if pattern.startswith("t") or "uprobe_multi" in tr.stderr:
-            # a hang catcher: raw_tp programs are freed after RCU grace
-            # periods, 5 s for t:sched:* on 6.1 under TCG (bench/ measures)
-            released_after_exit(ids, within=5.0)
+            # a hang catcher (bench/ measures): each classic tracepoint
+            # waits for RCU grace periods as it is released, 5-17 s for
+            # t:sched:* on 6.1 under TCG in a busy lane
+            released_after_exit(ids, within=20.0 if LANE else 5.0)
         # else (kernels before 6.6): one uprobe link per function, each
         # ~0.1 s to release in the detached child (minutes for libc, as -v
         # says); the prompt still comes back at once, checked above

@@ -289,7 +289,10 @@ int BPF_PROG(raw_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 	__u64 key = (__u64)sk;
 	struct conn *x;
 
-	if (cfg_tcp.accept || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	/* most changes of most sockets are none of ours: the states first
+	 * (arguments), the socket's memory only for SYN_SENT in or out */
+	if (cfg_tcp.accept || (newstate != TCP_SYN_SENT && oldstate != TCP_SYN_SENT) ||
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	if (newstate == TCP_SYN_SENT) {
 		/* in connect(), in the connecting task: its stash entry */
@@ -309,8 +312,6 @@ int BPF_PROG(raw_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 		loupe_stash_put(&conns, &key, n);
 		return 0;
 	}
-	if (oldstate != TCP_SYN_SENT)
-		return 0;
 	x = loupe_stash_get(&conns, &key);
 	if (!x)
 		return 0;

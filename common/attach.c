@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -600,6 +601,9 @@ void attach_release(void)
 	if (pid == 0) {
 		/* a session of its own: the terminal's signals do not reach it */
 		setsid();
+		/* its name in ps and top says what it is (the command line
+		 * stays the tool's) */
+		prctl(PR_SET_NAME, "loupe-release");
 		signal(SIGINT, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
 		keep_only_links();

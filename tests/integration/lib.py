@@ -92,10 +92,34 @@ def slow():
     return 3.0 if LANE else 1.0
 
 
+def release_children():
+    """The pids of the release children (common/attach.c) that still run."""
+    pids = []
+    for p in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{p}/comm") as f:
+                if f.read().strip() == "loupe-release":
+                    pids.append(int(p))
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
+def settle(within=300):
+    """Waits (a hang catcher, scaled by slow()) until no earlier run's
+    release child is still detaching: a test that times a release must not
+    queue behind another's (the kernel serializes perf-event releases, and
+    a kernel without uprobe_multi takes minutes for a libc glob)."""
+    left = wait_for(lambda: not release_children(), timeout=within * slow(), step=0.1)
+    check(left, f"release children {release_children()} still running after "
+                f"{within * slow():.0f}s")
+
+
 def stops_and_releases(name, min_programs, *args):
     """The tool started with args holds at least min_programs BPF programs,
     exits with 0 within 1 s (scaled by slow()) of SIGINT with only its banner
     and stats line on stderr, and its programs are gone within 1 s more."""
+    settle()
     tr = Tracer(name, *args)
     ids = bpf_prog_ids_of(tr.proc.pid)
     check(len(ids) >= min_programs, f"holds its programs: {ids}")

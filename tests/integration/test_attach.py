@@ -4,12 +4,13 @@ or from program copies where the kernel has no cookies -- with exact hit
 counts, and every link released within 1 s of the process's exit."""
 import os
 
-from lib import check, eq, released_after_exit, run, workload
+from lib import check, eq, released_after_exit, run, settle, workload
 
 WANT = {"tp": "1=3 2=5", "raw": "3=4 4=2", "uprobe": "5=3 6=6", "usdt": "8=4"}
 
 
 def _run(kind, **env):
+    settle()
     r = run([workload("attach_test"), kind], timeout=30, env=dict(os.environ, **env))
     eq(r.returncode, 0, f"attach_test {kind} {env}: {r.stdout} {r.stderr}")
     lines = dict(l.split(":", 1) for l in r.stdout.splitlines() if ":" in l)

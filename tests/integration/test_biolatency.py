@@ -8,7 +8,7 @@ import struct
 import time
 
 from lib import (Skip, Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, loop_device,
-                 on_cleanup, only_banner_and_stats, pipe_into, released_after_exit, run,
+                 on_cleanup, only_banner_and_stats, pipe_into, released_after_exit, run, settle,
                  run_tool, slow, tmpdir, wait_for, workload)
 
 T = "biolatency"
@@ -261,6 +261,7 @@ def test_bad_input_exits_2():
 def test_lifecycle_leaves_nothing_attached():
     """SIGINT, SIGTERM and -d: exit 0 within 1 s of the signal (a hang
     catcher), a final summary, nothing loaded 1 s after the exit."""
+    settle()
     for how in (signal.SIGINT, signal.SIGTERM, None):
         tr = Tracer(T, *(["-d", "1s"] if how is None else []))
         ids = bpf_prog_ids_of(tr.proc.pid)

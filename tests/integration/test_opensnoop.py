@@ -9,8 +9,8 @@ import unicodedata
 import uuid
 
 from lib import (Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, on_cleanup,
-                 only_banner_and_stats, pipe_into, released_after_exit, run, run_tool, slow,
-                 tmpdir, tool_path, workload)
+                 only_banner_and_stats, pipe_into, released_after_exit, run, run_tool, settle,
+                 slow, tmpdir, tool_path, workload)
 
 T = "opensnoop"
 
@@ -247,6 +247,7 @@ def _lifecycle(sig=None, args=()):
     """The tool exits with status 0 within 1 s of the signal (a hang
     catcher: bench/ measures the real figure) and nothing of it stays
     loaded more than 1 s after it has exited."""
+    settle()
     tr = Tracer(T, *args)
     ids = bpf_prog_ids_of(tr.proc.pid)
     check(len(ids) >= 4, f"tool holds its BPF programs while running: {ids}")

@@ -100,7 +100,7 @@ def test_sched_tracepoints_and_many_libc_functions_exit_fast():
         took = time.monotonic() - t0
         check(took < 1.0 * slow(), f"{pattern}: exited {took:.2f}s after SIGINT")
         if pattern.startswith("c"):
-            eq("uprobe_multi" in tr.stderr, multi, "uprobe_multi, as -v says")
+            eq("hooks: uprobe_multi" in tr.stderr, multi, "uprobe_multi, as -v says")
         if pattern.startswith("t") or multi:
             # a hang catcher (bench/ measures): each classic tracepoint
             # waits for RCU grace periods as it is released

@@ -156,10 +156,17 @@ bench_setup() {	# workdir-name [PKG:TEST...]
 	LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 }
 
+# loupe's binaries must not change during the run (bench_done checks)
+WATCHED=()
+watch_binaries() { WATCHED=("$@"); WATCHED_SUM=$(sum_of "$@"); }
+
 # After the last round
 bench_done() {
 	LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 	ELAPSED_S=$(( SECONDS - START_S ))
+	if (( ${#WATCHED[@]} )) && [[ $(sum_of "${WATCHED[@]}") != "$WATCHED_SUM" ]]; then
+		note "loupe's binaries changed during the run: rounds measured different builds"
+	fi
 }
 
 CLEANUP_PIDS=()
@@ -352,6 +359,14 @@ report_head() {	# title [item...]
 
 # The arguments as markdown code, separated by "; "
 code_list() { local x s=""; for x; do s+="\`$x\`; "; done; echo "${s%; }"; }
+
+# The versions item of a report: loupe (its first binary's -V; the
+# binaries' sha256 and the repo's commit), the peers, libbpf
+versions_item() {	# loupe-binary...
+	local f names=""
+	for f; do names+="${names:+, }${f#"$ROOT_DIR"/}"; done
+	echo "loupe: $("$1" -V 2>/dev/null | head -1) ($names, sha256 $(sum_of "$@")…, repo at $(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo "?")); libbpf-tools $(version_of libbpf-tools); bpftrace $(version_of bpftrace); libbpf $(version_of libbpf1)"
+}
 
 report_notes() {
 	local n
@@ -608,8 +623,8 @@ rec_stop() {	# round key
 # quiet; record its ns per operation as METRIC, the load (before the
 # first workload of the measurement), and with a tracer
 # running (TPID) the tracer's CPU time per operation (ns) from just before
-# the workload until it is idle after it, as METRIC_tcpu. WLRES: the
-# workload's output line.
+# the workload until it is idle after it, as METRIC_tcpu (and TCPU_NS).
+# WLRES: the workload's output line.
 wl_run() {	# round key metric mode-and-args...
 	local r=$1 key=$2 m=$3 t0=0 t1 ns ops
 	shift 3
@@ -626,20 +641,189 @@ wl_run() {	# round key metric mode-and-args...
 	t1=$(cpu_ticks "$TPID")
 	ops=$(kv ops "$WLRES")
 	[[ -n $ops ]] || ops=$(kv calls "$WLRES")
-	rec "$r" "$key" "${m}_tcpu" "$(awk -v t=$(( t1 - t0 )) -v hz="$CLK_TCK" -v n="$ops" 'BEGIN { if (n > 0) printf "%.0f", t * 1e9 / hz / n }')"
+	TCPU_NS=$(awk -v t=$(( t1 - t0 )) -v hz="$CLK_TCK" -v n="$ops" 'BEGIN { if (n > 0) printf "%.0f", t * 1e9 / hz / n }')
+	rec "$r" "$key" "${m}_tcpu" "$TCPU_NS"
+}
+
+# For every sample of METRIC, one of NEW = METRIC / DIVISOR (ns into µs...)
+derive() {	# metric new divisor
+	awk -F'\t' -v m="$1" -v n="$2" -v d="$3" 'BEGIN { OFS = "\t" }
+		$3 == m && $4 != "" && $4 != "timeout" { print $1, $2, n, $4 / d }' "$RAW" > "$RAW.new"
+	cat "$RAW.new" >> "$RAW"
+	rm -f "$RAW.new"
 }
 
 # loupe's choice of hooks: the "hooks: ..." line of its -v in a short run
+# (without opensnoop's "; object ...")
 loupe_hooks() {	# cmd...
 	local h
-	h=$( ( trap - INT QUIT; exec "$@" -v -d 300ms ) 2>&1 >/dev/null | sed -n 's/^[a-z]*: hooks: \([^;]*\).*/\1/p' | head -1)
+	h=$( ( trap - INT QUIT; exec "$@" -v -d 300ms ) 2>&1 >/dev/null | sed -n 's/^[a-z]*: hooks: //; T; s/; object .*//; p' | head -1)
 	echo "${h:-?}"
 }
 
 # The hooks of a running tracer, as `bpftool perf show` sees them: "KIND
-# name name ..., KIND ..." (tp_btf shows as raw_tracepoint)
+# name name ..., KIND ..." (tp_btf shows as raw_tracepoint; a uprobe as
+# FILE+OFFSET). Links without a perf event (uprobe_multi...) are not there.
 hooks_of() {	# pid
 	bpftool perf show 2>/dev/null |
-		awk -v p="$1" '$1 == "pid" && $2 == p { k = $(NF-1); if (!(k in h)) o[++n] = k; h[k] = h[k] " " $NF }
+		awk -v p="$1" '
+			# pid P  fd F: prog_id I  KIND  NAME | filename PATH offset O | func F offset O
+			$1 == "pid" && $2 == p {
+				k = $7; x = $NF
+				if ($8 == "filename") { x = $9; sub(/.*\//, "", x); x = x "+" $11 }
+				else if ($8 == "func") x = $9
+				if (!(k in h)) o[++n] = k
+				h[k] = h[k] " " x
+			}
 			END { for (i = 1; i <= n; i++) printf "%s%s%s", (i > 1 ? ", " : ""), o[i], h[o[i]] }'
 }
+
+# ------------------------------------------------------- cost scripts ---
+
+# HOOKS (what each variant attaches) and DESC (its command), by variant
+# shellcheck disable=SC2034 # used by the scripts
+declare -A HOOKS DESC
+
+# One measurement of a variant: wait for foreign tracers; unless the
+# variant is "none", start its tracer (the script's tracer_cmd VARIANT sets
+# TCMD and HOW, see wait_attached) and wait until it is attached and idle;
+# run the script's workloads (run_workloads ROUND VARIANT, with wl_run);
+# stop the tracer (records exit_ms) and let the script count its output
+# (count_output ROUND VARIANT, OUT and ERR still there).
+measure_variant() {	# round variant
+	local r=$1 v=$2
+	TPID=""
+	if [[ $v == none ]]; then
+		wait_foreign "$r" "$v"
+	else
+		tracer_cmd "$v"
+		tracer_up "$r" "$v" "$HOW" "${TCMD[@]}" || return 0
+		[[ -n ${HOOKS[$v]-} ]] || HOOKS[$v]=$(hooks_of "$TPID")
+	fi
+	run_workloads "$r" "$v"
+	check_foreign "$r" "$v" "$TPID"
+	[[ -n $TPID ]] || return 0
+	# a loupe release child may still be detaching after this: the next
+	# measurement waits for it (foreign tracers are waited for)
+	tracer_down "$r" "$v"
+	rec "$r" "$v" exit_ms "$(kv exit_ms "$STOP")"
+	count_output "$r" "$v"
+	(( KEEP )) || rm -f "$OUT" "$ERR"
+}
+
+# ROUNDS rounds of measure_variant over RUN, in an order rotated each round
+run_rounds() {
+	local r v
+	for (( r = 1; r <= ROUNDS; r++ )); do
+		log "round $r/$ROUNDS"
+		for v in $(rotated "$r" "${RUN[@]}"); do measure_variant "$r" "$v"; done
+	done
+}
+
+# Lines of FILE with WORD as one of their blank-separated fields
+count_field() {	# file word
+	awk -v w="$2" '{ for (i = 1; i <= NF; i++) if ($i == w) { n++; next } } END { print n + 0 }' "$1"
+}
+
+# The events a loupe tool counted, from its stderr line "TOOL: E events, ..."
+loupe_events() { sed -n 's/^[a-z]*: \([0-9]*\) events, .*/\1/p' "$1" | head -1; }
+
+# Record what a per-event tracer delivered (DELIVERED, counted by the
+# caller) and lost as it says (its stderr; bpftrace's "Lost" lines are in
+# its stdout)
+rec_delivery() {	# round key delivered
+	rec "$1" "$2" delivered "$3"
+	if [[ $2 == bpftrace* ]]; then
+		# (its "Lost N events" may land in the middle of an event's line)
+		rec "$1" "$2" lost "$(grep -ho 'Lost [0-9][0-9]* events' "$ERR" "$OUT" | reported_lost /dev/stdin)"
+	else
+		rec "$1" "$2" lost "$(reported_lost "$ERR")"
+	fi
+	note_loupe_lost "$1" "$2" "$ERR"
+}
+
+# A peer that cannot run here: try it once for up to 10 s; prints why not
+# (its exit status, its first and last error lines), or nothing if it ran
+# (then it is stopped)
+cannot_run() {	# cmd...
+	local out="$WORKDIR/cannot.out" err="$WORKDIR/cannot.err" rc
+	( trap - INT QUIT; exec timeout -s INT 10 "$@" ) > "$out" 2> "$err"
+	rc=$?
+	(( rc == 124 )) && return 0
+	echo "exit status $rc: $(cat "$err" "$out" | sed 's/^libbpf: //' | grep -v RLIMIT_MEMLOCK | grep -iE 'error|fail|no such|not ' |
+		sed -n '1h; $ { x; G; p }' | uniq | paste -sd '\t' | sed 's/\t/ … /')"
+}
+
+# Can the variant run? Its program must be there; if not, note why and
+# say no
+usable() {	# variant program how-to-get-it
+	[[ -x $2 ]] && return 0
+	note "$1 skipped: $2 not found ($3)"
+	return 1
+}
+
+# The summary table of a cost script: a row per variant in RUN (name_of
+# VARIANT, HOOKS[VARIANT]), a column per "HEADER|KIND|METRIC|DEC|SUFFIX":
+#   mm     min / median of METRIC
+#   add    added over no tracer (min / median; "—" for none)
+#   med    the median with SUFFIX ("—" for none)
+#   pct    METRIC over DEC (the count generated), median / worst ("—" for
+#          none and the floors)
+#   max    the largest ("—" for none and the floors)
+#   lost   the largest loss the tool reported ("—" for none and the floors)
+cost_table() {
+	local spec h k m d x v row sep=""
+	row="| variant | hooks |"
+	for spec; do IFS='|' read -r h _ <<< "$spec"; row+=" $h |"; sep+="---:|"; done
+	echo "$row"
+	echo "|---|---|$sep"
+	for v in "${RUN[@]}"; do
+		row="| $(name_of "$v") | ${HOOKS[$v]:-?} |"
+		for spec; do
+			IFS='|' read -r h k m d x <<< "$spec"
+			if [[ $v == none && $k != mm ]] || [[ $v == floor* && $k =~ ^(pct|max|lost)$ ]]; then
+				row+=" — |"
+				continue
+			fi
+			case $k in
+			mm) row+=" $(minmed "$v" "$m" "${d:-0}") |" ;;
+			add) row+=" $(added "$v" none "$m" "${d:-0}") |" ;;
+			med) row+=" $(fmt "$(agg "$v" "$m" med)" "${d:-0}")$x |" ;;
+			pct) row+=" $(pct_cell "$v" "$m" "$d") |" ;;
+			max) row+=" $(fmt "$(agg "$v" "$m" max)") |" ;;
+			lost) row+=" $(lost_cell "$v") |" ;;
+			esac
+		done
+		echo "$row"
+	done
+}
+
+# The "commands" item of a report: the variants' DESC
+commands_item() {
+	local v c=()
+	for v in "${RUN[@]}"; do [[ $v == none ]] || c+=("${DESC[$v]}"); done
+	echo "commands: $(code_list "${c[@]}")"
+}
+
+# The results of a cost script: the head (title and items), TABLE,
+# RATIOS, EXPLAIN, the notes, and the per-round table of ROUND_SPECS
+# (round_table's arguments; "the 1-minute load average LOAD_WHEN")
+cost_report() {	# title item...
+	report_head "$@"
+	echo
+	echo "$TABLE"
+	echo
+	echo "$RATIOS"
+	echo
+	echo "$EXPLAIN"
+	report_notes
+	echo
+	echo "## Per round"
+	echo
+	echo "(load: the 1-minute load average ${LOAD_WHEN:-before the workload})"
+	echo
+	round_table "${ROUND_SPECS[@]}"
+}
+
+# One clock tick over N operations, in ns (the tracer CPU's resolution)
+tick_ns() { awk -v n="$1" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", 1e9 / hz / n }'; }

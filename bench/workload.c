@@ -23,8 +23,8 @@
  *       Prints: attach_ms=X visible_ms=Y probe=K probes=P
  *       (attach_ms: T0 to probe K; visible_ms: T0 to the line appearing)
  *   workload attach-exec PREFIX OUTFILE T0 [TIMEOUT_MS [PID]]
- *       The same with a failing execve(PREFIX<k>) (ENOENT, no fork) as the
- *       probe, for exec tracers.
+ *       The same with an exec of `/bin/true PREFIX<k>` (fork, exec, wait)
+ *       as the probe, for exec tracers.
  *   workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]
  *       Polls OUTFILE every 1 ms until a complete line contains TOKEN.
  *       Prints: visible_ms=Y
@@ -349,11 +349,41 @@ fail:
 	return 1;
 }
 
-static void do_exec_fail(const char *path)
+/*
+ * fork, execve(PROG, {PROG, ARG}) in the child (no environment), wait:
+ * 0 when it exited with 0, 1 otherwise, -1 when fork or wait failed.
+ * The strings are copied onto the stack first: a tracer that reads the
+ * arguments at the execve's entry (libbpf-tools, bpftrace) cannot read a
+ * page the child has not touched yet, such as a string literal of this
+ * binary (fork copies no page table of a file mapping), and would show
+ * them blank.
+ */
+static int run_prog(const char *prog, const char *arg)
 {
-	char *const av[] = { (char *)path, NULL }, *const ev[] = { NULL };
+	char p[256], a[4096];
+	char *const av[] = { p, arg ? a : NULL, NULL }, *const ev[] = { NULL };
+	pid_t pid;
+	int st;
 
-	execve(path, av, ev);	/* ENOENT: returns */
+	snprintf(p, sizeof(p), "%s", prog);
+	snprintf(a, sizeof(a), "%s", arg ? arg : "");
+	pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execve(p, av, ev);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
+static void do_exec_true(const char *path)
+{
+	run_prog("/bin/true", path);
 }
 
 static int cmd_attach(int argc, char **argv, void (*probe)(const char *))
@@ -518,28 +548,18 @@ static int cmd_storm(int argc, char **argv)
 static int cmd_exec(int argc, char **argv)
 {
 	uint64_t n, i, failed = 0, t0, t1;
-	char *av[3] = { argv[0], argc == 3 ? argv[2] : NULL, NULL };
-	char *const ev[] = { NULL };
 
 	if (argc < 2 || argc > 3 || parse_u64(argv[1], &n) || n == 0)
 		return -1;
 	t0 = now_ns(CLOCK_MONOTONIC);
 	for (i = 0; i < n; i++) {
-		int st;
-		pid_t pid = fork();
+		int r = run_prog(argv[0], argc == 3 ? argv[2] : NULL);
 
-		if (pid < 0) {
-			fprintf(stderr, "workload: fork: %s\n", strerror(errno));
+		if (r < 0) {
+			fprintf(stderr, "workload: fork or wait: %s\n", strerror(errno));
 			return 1;
 		}
-		if (pid == 0) {
-			execve(av[0], av, ev);
-			_exit(127);
-		}
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			failed++;
+		failed += (uint64_t)r;
 	}
 	t1 = now_ns(CLOCK_MONOTONIC);
 	print_ops(n, t0, t1);
@@ -946,7 +966,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "attach"))
 		ret = cmd_attach(argc - 2, argv + 2, do_open);
 	else if (!strcmp(argv[1], "attach-exec"))
-		ret = cmd_attach(argc - 2, argv + 2, do_exec_fail);
+		ret = cmd_attach(argc - 2, argv + 2, do_exec_true);
 	else if (!strcmp(argv[1], "wait"))
 		ret = cmd_wait(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "getppid"))

@@ -11,7 +11,8 @@
 #                   build-fuzz/; clang with ASan+UBSan)
 #   make fuzz-run   each of them FUZZ_SECONDS (30) on a copy of its corpus
 #   make install    PREFIX=/usr/local DESTDIR= (tools into sbin, man pages,
-#                   bash completion); with STATIC=1 the static tools;
+#                   bash completion, the systemd unit loupe@.service into
+#                   SYSTEMD_UNIT_DIR); with STATIC=1 the static tools;
 #                   PROGRAM_SUFFIX=-loupe installs opensnoop-loupe... (the
 #                   Debian package: beside libbpf-tools' opensnoop);
 #                   PROGRAM_PREFIX likewise
@@ -63,7 +64,8 @@ endif
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc libc6-dev
 DEB_TEST  := python3 jq libxml2-utils util-linux procps iproute2 strace libbpf-tools bpftrace \
 	     systemtap-sdt-dev nftables libclang-rt-14-dev podman runc busybox-static \
-	     bash-completion dpkg-dev debhelper fakeroot lintian
+	     bash-completion dpkg-dev debhelper fakeroot lintian \
+	     prometheus prometheus-node-exporter rsyslog python3-yaml
 MISSING   := $(strip $(foreach t,$(CLANG) $(BPFTOOL) $(PKG_CONFIG),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
 ifeq ($(MISSING),)
 MISSING   := $(if $(shell $(PKG_CONFIG) --exists libbpf libelf zlib 2>/dev/null && echo ok),,libbpf-dev/libelf-dev/zlib1g-dev)
@@ -280,6 +282,13 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(TEST_HELPERS) $(FUZZ_BUILD)/libcommo
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(TEST_HELPERS) \
 		$(FUZZ_BUILD)/libcommon.a $(LIBBPF_LIBS) -o $@
 
+# funccount's pattern parser, a tool's own code, joins its target
+$(FUZZ_BUILD)/fuzz_patterns: tests/fuzz/fuzz_patterns.c tools/funccount/patterns.c \
+		$(TEST_HELPERS) $(FUZZ_BUILD)/libcommon.a
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< tools/funccount/patterns.c \
+		$(TEST_HELPERS) $(FUZZ_BUILD)/libcommon.a $(LIBBPF_LIBS) -o $@
+
 fuzz: check-deps $(FUZZ_BINS)
 
 fuzz-run: fuzz
@@ -296,6 +305,11 @@ MAN7S := $(wildcard man/man7/*.7)
 SBIN_DIR := $(DESTDIR)$(PREFIX)/sbin
 MAN_DIR  := $(DESTDIR)$(PREFIX)/share/man
 COMP_DIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+# systemd looks in /usr/local/lib/systemd/system too; Debian's packages use
+# /lib/systemd/system (debian/rules)
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+UNIT_DIR := $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+UNIT_DROPINS := $(notdir $(wildcard systemd/loupe@*.service.d))
 
 # Every name a user types gets PROGRAM_PREFIX and PROGRAM_SUFFIX: the
 # commands, their man pages (scripts/man-rename.sh) and the completion's
@@ -315,11 +329,19 @@ install: all
 	sed 's/^\(complete -F _loupe_\([a-z]*\)\) .*/\1 $(PROGRAM_PREFIX)\2$(PROGRAM_SUFFIX)/' \
 		$(COMPLETION) > $(COMP_DIR)/loupe
 	for c in $(call installed); do ln -sf loupe $(COMP_DIR)/$$c || exit 1; done
+	install -d $(UNIT_DIR)
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@PROGRAM_PREFIX@|$(PROGRAM_PREFIX)|g' \
+		-e 's|@PROGRAM_SUFFIX@|$(PROGRAM_SUFFIX)|g' systemd/loupe@.service \
+		> $(UNIT_DIR)/loupe@.service
+	for d in $(UNIT_DROPINS); do install -d $(UNIT_DIR)/$$d && \
+		install -m 0644 systemd/$$d/defaults.conf $(UNIT_DIR)/$$d/ || exit 1; done
 
 uninstall:
 	rm -f $(call installed,$(SBIN_DIR)/) $(call installed,$(MAN_DIR)/man8/,.8) \
 	      $(addprefix $(MAN_DIR)/man7/,$(notdir $(MAN7S))) \
-	      $(COMP_DIR)/loupe $(call installed,$(COMP_DIR)/)
+	      $(COMP_DIR)/loupe $(call installed,$(COMP_DIR)/) $(UNIT_DIR)/loupe@.service \
+	      $(addsuffix /defaults.conf,$(addprefix $(UNIT_DIR)/,$(UNIT_DROPINS)))
+	-rmdir $(addprefix $(UNIT_DIR)/,$(UNIT_DROPINS)) 2>/dev/null
 
 # `make -s print-TOOLS`: a variable's value, for scripts (debian/rules, tests)
 print-%:

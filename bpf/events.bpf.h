@@ -74,26 +74,18 @@ static __always_inline void *loupe_scratch(void)
 	return scratch_get();
 }
 
-/* -C: where namespaces sit in kernel structs (user space fills it from the
- * kernel's BTF: bpf/types.h) */
-const volatile struct loupe_task_offsets cfg_task = {};
-
-/* The PID of task (a struct task_struct *) in its own PID namespace: its
- * struct pid's number at the pid's own level. 0 when unreadable. */
+/* -C: the PID of task (a struct task_struct *) in its own PID namespace:
+ * its struct pid's number at the pid's own level. 0 when unreadable. */
 static __always_inline __u32 loupe_task_vpid(const void *task)
 {
 	const char *pid = NULL;
 	__u32 level = 0;
-	int nr = 0;
 
 	if (bpf_probe_read_kernel(&pid, sizeof(pid), (const char *)task +
 				  cfg_task.task_thread_pid) || !pid ||
-	    bpf_probe_read_kernel(&level, sizeof(level), pid + cfg_task.pid_level) ||
-	    level > 32 ||
-	    bpf_probe_read_kernel(&nr, sizeof(nr), pid + cfg_task.pid_numbers +
-				  level * cfg_task.upid_size + cfg_task.upid_nr))
+	    bpf_probe_read_kernel(&level, sizeof(level), pid + cfg_task.pid_level))
 		return 0;
-	return (__u32)nr;
+	return loupe_upid_nr(pid, (int)level);
 }
 
 /* The current process's PID in its PID namespace and its mount namespace. */
@@ -120,7 +112,7 @@ static __always_inline void loupe_task_ns(__u32 *vpid, __u64 *mntns)
 /* The standard header of an event of the current task, stamped now. */
 static __always_inline void loupe_event_hdr(struct loupe_event_hdr *h)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 pid_tgid = loupe_pid_tgid();
 
 	h->ts_ns = bpf_ktime_get_ns();
 	h->cgroup_id = bpf_get_current_cgroup_id();

@@ -26,8 +26,29 @@ struct loupe_filter {
 	__u32 uid;
 	__u32 comm_len; /* strlen(.comm), 1..15 */
 	char comm[LOUPE_COMM_LEN];
-	__u32 self_tgid; /* the tracer itself: never traced */
+	__u32 self_tgid; /* the tracer itself (getpid()): never traced */
 	__u32 pad2;
+};
+
+/* loupe's own PID namespace, when it is not the initial one (all zero in
+ * the initial namespace, so the verifier removes every use). Then every
+ * PID and TID the objects report, count by or filter on is that
+ * namespace's, and 0 for a task outside it, as getppid() returns 0 for a
+ * parent outside the caller's namespace (bpf/loupe.bpf.h). */
+struct loupe_pidns {
+	__u64 dev;       /* the nsfs device of /proc/self/ns/pid (kernel dev_t) */
+	__u64 ino;       /* its inode number: the namespace's */
+	__u32 nested;    /* cfg_task holds the offsets to follow tasks in
+			  * namespaces nested inside it too */
+	__u32 pad;
+};
+
+/* The layout of struct bpf_pidns_info (uapi, Linux 5.7), declared here so
+ * that reading it is no CO-RE relocation (vmlinux.h marks its structs
+ * preserve_access_index): see loupe.bpf.h on start-up cost. */
+struct loupe_pidns_info {
+	__u32 pid;       /* the thread's */
+	__u32 tgid;
 };
 
 /* Every way an event can be lost in the kernel. User space adds each
@@ -49,7 +70,7 @@ struct loupe_stats {
 struct loupe_event_hdr {
 	__u64 ts_ns;      /* bpf_ktime_get_ns() */
 	__u64 cgroup_id;  /* the task's cgroup v2 id (bpf_get_current_cgroup_id) */
-	__u32 pid;        /* tgid */
+	__u32 pid;        /* tgid, in loupe's PID namespace (bpf/loupe.bpf.h) */
 	__u32 tid;
 	__u32 uid;
 	__u32 vpid;       /* -C: the process's PID in its own PID namespace */
@@ -58,11 +79,12 @@ struct loupe_event_hdr {
 };
 
 /* Offsets into kernel structs, from the kernel's BTF by user space (only
- * with -C), so that objects read namespaces without CO-RE relocations,
- * which would make libbpf load the kernel's BTF on every run. In each
- * per-event object's .rodata as cfg_task (bpf/events.bpf.h). */
+ * with -C, or when loupe runs in a PID namespace of its own), so that
+ * objects read namespaces without CO-RE relocations, which would make
+ * libbpf load the kernel's BTF on every run. In each object's .rodata as
+ * cfg_task (bpf/loupe.bpf.h). */
 struct loupe_task_offsets {
-	__u32 on;                 /* fill vpid and mntns */
+	__u32 on;                 /* -C: fill vpid and mntns */
 	__u32 task_group_leader;  /* task_struct.group_leader */
 	__u32 task_thread_pid;    /* task_struct.thread_pid */
 	__u32 task_nsproxy;       /* task_struct.nsproxy */
@@ -73,6 +95,8 @@ struct loupe_task_offsets {
 	__u32 pid_numbers;        /* pid.numbers */
 	__u32 upid_size;          /* sizeof(struct upid) */
 	__u32 upid_nr;            /* upid.nr */
+	__u32 upid_ns;            /* upid.ns */
+	__u32 pidns_inum;         /* pid_namespace.ns.inum */
 	__u32 pad;
 };
 
@@ -89,7 +113,9 @@ struct loupe_cgroup_offsets {
 #ifndef __bpf__
 _Static_assert(sizeof(struct loupe_cgroup_offsets) == 16, "loupe_cgroup_offsets layout");
 _Static_assert(sizeof(struct loupe_event_hdr) == 56, "loupe_event_hdr layout");
-_Static_assert(sizeof(struct loupe_task_offsets) == 48, "loupe_task_offsets layout");
+_Static_assert(sizeof(struct loupe_task_offsets) == 56, "loupe_task_offsets layout");
+_Static_assert(sizeof(struct loupe_pidns) == 24, "loupe_pidns layout");
+_Static_assert(sizeof(struct loupe_pidns_info) == 8, "loupe_pidns_info layout");
 _Static_assert(sizeof(struct loupe_filter) == 40, "loupe_filter layout");
 _Static_assert(sizeof(struct loupe_stats) == 40, "loupe_stats layout");
 #endif

@@ -99,7 +99,9 @@ int btf_task_offsets(struct loupe_task_offsets *t)
 	    (err = btf_offset(btf, "pid", "level", &t->pid_level)) ||
 	    (err = btf_offset(btf, "pid", "numbers", &t->pid_numbers)) ||
 	    (err = btf_struct_size(btf, "upid", &t->upid_size)) ||
-	    (err = btf_offset(btf, "upid", "nr", &t->upid_nr)))
+	    (err = btf_offset(btf, "upid", "nr", &t->upid_nr)) ||
+	    (err = btf_offset(btf, "upid", "ns", &t->upid_ns)) ||
+	    (err = btf_offset(btf, "pid_namespace", "ns.inum", &t->pidns_inum)))
 		return err;
 	t->on = 1;
 	return 0;

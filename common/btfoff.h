@@ -3,8 +3,9 @@
  * and handed to BPF objects in .rodata: the objects then read those
  * fields with plain bpf_probe_read_kernel() and carry no CO-RE relocation,
  * so libbpf does not load the kernel's BTF for them on every run
- * (DESIGN.md §10); the BTF is loaded only when an option needs the fields
- * (-C). Functions return 0 or -errno and print nothing.
+ * (DESIGN.md §10); the BTF is loaded only when the fields are needed (-C,
+ * or loupe in a PID namespace of its own). Functions return 0 or -errno
+ * and print nothing.
  */
 #ifndef LOUPE_BTFOFF_H
 #define LOUPE_BTFOFF_H

@@ -9,6 +9,8 @@
 #include "interval.h"
 #include "loupe.h"
 #include "maps.h"
+#include "outfile.h"
+#include "prom.h"
 
 struct count_table {
 	size_t ksz;
@@ -118,6 +120,19 @@ int count_table__add(struct count_table *t, const void *key, uint64_t n)
 	t->slots[j] = (uint32_t)(++t->n);
 	t->sorted = 0;
 	return 0;
+}
+
+bool count_table__has(const struct count_table *t, const void *key)
+{
+	size_t j;
+
+	if (!t->nslots)
+		return false;
+	for (j = hash(key, t->ksz) & (t->nslots - 1); t->slots[j];
+	     j = (j + 1) & (t->nslots - 1))
+		if (!memcmp(t->keys + (t->slots[j] - 1) * t->ksz, key, t->ksz))
+			return true;
+	return false;
 }
 
 static int row_cmp(const void *a, const void *b, void *arg)
@@ -254,54 +269,199 @@ int count_parse_by(const char *by, const char *const *names, uint32_t *mask)
 	return 0;
 }
 
-struct run_ctx {
-	struct count_table *t;
-	int fd, count_col, time_col;
+struct count_out {
 	struct out *o;
+	int count_col, time_col;
 	count_cells_fn cells;
 	void *ctx;
 	const struct loupe_opts *opts;
+	/* --textfile */
+	const struct count_prom *prom;
+	const struct bpf_object_skeleton *s;
+	const char *textfile;     /* until Ctrl-C interrupts a FIFO's wait */
+	struct count_table *series; /* the keys with a series: run totals */
+	uint64_t other;           /* the other keys' run total (--top) */
+	struct prom_labels *l, *other_l;
+	struct out *cells_out;    /* a row's cells as text, for its labels */
+};
+
+struct count_out *count_out__new(struct out *o, int count_col, int time_col,
+				 count_cells_fn cells, void *ctx, const struct count_prom *prom,
+				 const struct loupe_opts *opts,
+				 const struct bpf_object_skeleton *s)
+{
+	struct count_out *co = calloc(1, sizeof(*co));
+
+	if (!co)
+		return NULL;
+	*co = (struct count_out){ o, count_col, time_col, cells, ctx, opts, prom, s,
+				  prom ? opts->textfile : NULL };
+	if (!co->textfile)
+		return co;
+	co->l = malloc(sizeof(*co->l));
+	co->other_l = malloc(sizeof(*co->other_l));
+	co->cells_out = malloc(sizeof(*co->cells_out));
+	if (!co->l || !co->other_l || !co->cells_out) {
+		count_out__free(co);
+		return NULL;
+	}
+	/* the labels of the text output's columns, whether or not -j */
+	out_init(co->cells_out, NULL, false, o->cols, o->ncols, o->shown);
+	return co;
+}
+
+void count_out__free(struct count_out *co)
+{
+	if (!co)
+		return;
+	count_table__free(co->series);
+	free(co->l);
+	free(co->other_l);
+	free(co->cells_out);
+	free(co);
+}
+
+/* The labels of a key: its row's cells of the label columns. */
+static void key_labels(struct count_out *co, const void *key)
+{
+	struct out *c = co->cells_out;
+	int i;
+
+	prom_labels_init(co->l);
+	out_row_begin(c);
+	co->cells(c, key, co->ctx);
+	for (i = 0; i < c->ncols; i++)
+		if (co->prom->labels[i] && (c->set & OUT_BIT(i)))
+			prom_label_text(co->l, co->prom->labels[i], c->arena + c->cell_off[i],
+					c->cell_len[i]);
+}
+
+static bool same_labels(const struct prom_labels *a, const struct prom_labels *b)
+{
+	int i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->name[i], b->name[i]) || a->len[i] != b->len[i] ||
+		    memcmp(a->buf + a->off[i], b->buf + b->off[i], a->len[i]))
+			return false;
+	return true;
+}
+
+/* --textfile's content: a series per key, "other", the losses. */
+static int prom_counts(FILE *f, void *arg)
+{
+	struct count_out *co = arg;
+	struct count_table *t = co->series;
+	uint64_t other = co->other;
+	char name[128];
+	size_t i;
+	int c;
+
+	snprintf(name, sizeof(name), "loupe_%s_%s", co->opts->tool, co->prom->metric);
+	prom_family(f, name, "counter", co->prom->help);
+	/* "other" in every label the rows can have */
+	prom_labels_init(co->other_l);
+	for (c = 0; c < co->cells_out->ncols; c++)
+		if (co->prom->labels[c] && (co->cells_out->shown & OUT_BIT(c)))
+			prom_label_text(co->other_l, co->prom->labels[c], "other", 5);
+	count_table__sort(t);
+	for (i = 0; i < count_table__len(t); i++) {
+		key_labels(co, count_table__key(t, i));
+		if (co->opts->top && same_labels(co->l, co->other_l))
+			other += count_table__count(t, i); /* a process named "other" */
+		else
+			prom_sample(f, name, co->l, count_table__count(t, i));
+	}
+	if (co->opts->top)
+		prom_sample(f, name, co->other_l, other);
+	stats_prom(f, co->opts->tool, co->s);
+	return 0;
+}
+
+/* Add an interval's rows (sorted) to the run's series; keys without their
+ * generation (the __u32 they start with, count_table__take), so the
+ * intervals' rows of one key meet. */
+static int add_series(struct count_out *co, const struct count_table *t)
+{
+	uint64_t top = co->opts->top;
+	unsigned char *k;
+	size_t i;
+	int err = 0;
+
+	if (!co->series && !(co->series = count_table__new(t->ksz)))
+		return -ENOMEM;
+	if (!(k = malloc(t->ksz)))
+		return -ENOMEM;
+	for (i = 0; i < count_table__len(t) && !err; i++) {
+		memcpy(k, count_table__key(t, i), t->ksz);
+		memset(k, 0, t->ksz < sizeof(uint32_t) ? t->ksz : sizeof(uint32_t));
+		if (top && count_table__len(co->series) >= top &&
+		    !count_table__has(co->series, k))
+			co->other += count_table__count(t, i);
+		else
+			err = count_table__add(co->series, k, count_table__count(t, i));
+	}
+	free(k);
+	return err;
+}
+
+int count_out__table(struct count_out *co, struct count_table *t, uint64_t wall_ns)
+{
+	char ts[16];
+	int err;
+
+	stats_add_events(count_table__total(t));
+	if (!co->o->json) {
+		if (co->opts->interval_ns)
+			fputc('\n', co->o->f);
+		if (co->opts->timestamp) {
+			fmt_hms(ts, sizeof(ts), wall_ns, false);
+			fprintf(co->o->f, "%-8s\n", ts);
+		}
+	}
+	count_table__print(t, co->o, co->count_col, co->time_col, wall_ns, co->opts->top,
+			   co->cells, co->ctx);
+	if (!co->textfile)
+		return 0;
+	err = add_series(co, t);
+	if (err)
+		return err;
+	return loupe_rewrote(&co->textfile, outfile_write(co->textfile, prom_counts, co));
+}
+
+struct run_ctx {
+	struct count_table *t;
+	struct count_out *co;
+	int fd;
 };
 
 static int run_one(void *c, uint32_t gen, uint64_t wall_ns, bool last)
 {
 	struct run_ctx *r = c;
-	char ts[16];
 	int err;
 
 	(void)last;
 	count_table__clear(r->t);
 	err = count_table__take(r->t, r->fd, gen, NULL, NULL);
-	if (err)
-		return err;
-	stats_add_events(count_table__total(r->t));
-	if (!r->o->json) {
-		if (r->opts->interval_ns)
-			fputc('\n', r->o->f);
-		if (r->opts->timestamp) {
-			fmt_hms(ts, sizeof(ts), wall_ns, false);
-			fprintf(r->o->f, "%-8s\n", ts);
-		}
-	}
-	count_table__print(r->t, r->o, r->count_col, r->time_col, wall_ns, r->opts->top,
-			   r->cells, r->ctx);
-	return 0;
+	return err ? err : count_out__table(r->co, r->t, wall_ns);
 }
 
 int count_run(const struct bpf_object_skeleton *s, struct bpf_map *map,
 	      struct out *o, int count_col, int time_col, count_cells_fn cells, void *ctx,
-	      const struct loupe_opts *opts)
+	      const struct count_prom *prom, const struct loupe_opts *opts)
 {
-	struct run_ctx r = { NULL, bpf_map__fd(map), count_col, time_col, o, cells, ctx, opts };
+	struct run_ctx r = { NULL, NULL, bpf_map__fd(map) };
 	struct interval iv;
 	int err = interval__init(&iv, s, opts);
 
 	if (err)
 		return err;
 	r.t = count_table__new(bpf_map__key_size(map));
-	if (!r.t)
-		return -ENOMEM;
-	err = interval__run(&iv, run_one, &r);
+	r.co = count_out__new(o, count_col, time_col, cells, ctx, prom, opts, s);
+	err = r.t && r.co ? interval__run(&iv, run_one, &r) : -ENOMEM;
+	count_out__free(r.co);
 	count_table__free(r.t);
 	return err;
 }
@@ -315,8 +475,8 @@ uint32_t count_by_option(const struct loupe_opts *opts, const char *dflt,
 	int i;
 
 	if (!opts->count) {
-		if (opts->by || opts->top || opts->interval_ns)
-			loupe_usage_error("-k, --top and -i need -c");
+		if (opts->by || opts->top || opts->interval_ns || opts->textfile)
+			loupe_usage_error("-k, --top, -i and --textfile need -c");
 		return 0;
 	}
 	/* per-event options that a count summary would silently ignore */

@@ -14,6 +14,7 @@
 #ifndef LOUPE_COUNT_H
 #define LOUPE_COUNT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,8 @@ const void *count_table__key(const struct count_table *t, size_t i);
 uint64_t count_table__count(const struct count_table *t, size_t i);
 /* Sum of all counts. */
 uint64_t count_table__total(const struct count_table *t);
+/* Does the table have a row for key? */
+bool count_table__has(const struct count_table *t, const void *key);
 
 /* Take generation gen out of a count map (keys start with __u32 gen,
  * values __u64, per-CPU or not) into the table; project(dst, key, ctx)
@@ -53,16 +56,47 @@ void count_table__print(struct count_table *t, struct out *o, int count_col,
 			int time_col, uint64_t wall_ns, uint64_t top, count_cells_fn cells,
 			void *ctx);
 
-/* The count-summary loop, after attach: every interval (or once, at the
- * end) take the generation out of the count map into a table and print it
- * (text: with -T a time line first, and an empty line between intervals).
- * Returns 0 or -errno. */
-struct bpf_object_skeleton;
-struct bpf_map;
+/* --textfile: a count summary as a Prometheus counter (common/prom.h),
+ * loupe_<tool>_<metric>, one series per row, its labels the row's cells
+ * (as the text output shows them) of the columns given a label name. The
+ * counts are cumulative over the run, whatever -i prints. With --top N,
+ * the first N keys seen (largest first) keep a series of their own for the
+ * whole run and every other key is summed into one series whose labels are
+ * all "other": so the number of series is bounded and every series only
+ * grows (a key never moves between its series and "other"). */
+struct count_prom {
+	const char *metric;          /* "failed_syscalls_total" */
+	const char *help;
+	const char *const *labels;   /* by column of the tool's out: the label's
+				      * name, NULL: not a label */
+};
+
+/* A count summary's output, interval after interval: the rows (text or
+ * JSON, common/out.h), the --textfile. For tools that fill the table
+ * themselves (funccount); count_run uses it too. */
+struct count_out;
 struct loupe_opts;
+struct bpf_object_skeleton;
+/* prom: NULL when the tool has no --textfile; s: the object whose losses
+ * the textfile reports. NULL when out of memory. */
+struct count_out *count_out__new(struct out *o, int count_col, int time_col,
+				 count_cells_fn cells, void *ctx, const struct count_prom *prom,
+				 const struct loupe_opts *opts,
+				 const struct bpf_object_skeleton *s);
+void count_out__free(struct count_out *co);
+/* One interval's table t (ending at wall_ns): counted in the run's stats,
+ * printed (text: with -T a time line first, and an empty line between
+ * intervals), and added to the --textfile, which is rewritten. 0, -errno,
+ * or 1 (the textfile could not be written: said why). */
+int count_out__table(struct count_out *co, struct count_table *t, uint64_t wall_ns);
+
+/* The count-summary loop, after attach: every interval (or once, at the
+ * end) take the generation out of the count map into a table and output
+ * it (count_out__table). Returns 0, -errno or 1 (said why). */
+struct bpf_map;
 int count_run(const struct bpf_object_skeleton *s, struct bpf_map *map,
 	      struct out *o, int count_col, int time_col, count_cells_fn cells, void *ctx,
-	      const struct loupe_opts *opts);
+	      const struct count_prom *prom, const struct loupe_opts *opts);
 
 /* For tools whose count summary is an option (-c): with -c, the -k value
  * (or dflt) as a mask of names[]; without, -k, --top and -i are refused.

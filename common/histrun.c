@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "heatmap.h"
@@ -7,33 +8,72 @@
 #include "interval.h"
 #include "loupe.h"
 #include "maps.h"
+#include "outfile.h"
+#include "prom.h"
 
 struct run {
 	struct histrun *h;
 	const struct loupe_opts *o;
 	struct hist_set set;     /* this interval */
 	struct hist_set total;   /* all intervals, when only the end is printed */
+	struct hist_set cum;     /* all intervals so far, for --textfile */
 	struct heatmap *hm;
 	const char *svg;         /* --svg, until Ctrl-C interrupts a FIFO's wait */
+	const char *textfile;    /* --textfile, likewise */
+	const struct bpf_object_skeleton *s;
 	bool print_each;         /* an interval was asked for */
 };
 
-/* Rewrite the SVG file (common/outfile.h); a failure names the file and
- * ends the run (exit 1). Ctrl-C while a FIFO waits for its reader only
- * ends the SVG. */
 static int write_svg(struct run *r)
 {
-	int err = heatmap__write_svg(r->hm, r->svg);
+	return loupe_rewrote(&r->svg, heatmap__write_svg(r->hm, r->svg));
+}
 
-	if (err == -EINTR && loupe_exiting()) {
-		r->svg = NULL;
-		return 0;
+/* --textfile's content: the histograms so far, then the losses. */
+static int prom_hists(FILE *f, void *arg)
+{
+	const struct run *r = arg;
+	const struct histrun *h = r->h;
+	struct prom_labels *l = malloc(sizeof(*l));
+	char name[128];
+	size_t i;
+	int j;
+
+	if (!l)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "loupe_%s_%s", r->o->tool, h->metric);
+	prom_family(f, name, "histogram", h->help);
+	for (i = 0; i < r->cum.n || (i == 0 && !r->cum.nlabels); i++) {
+		struct loupe_hist empty = { 0 };
+
+		prom_labels_init(l);
+		for (j = 0; j < HIST_MAX_LABELS && h->fixed_names[j]; j++)
+			prom_label(l, h->fixed_names[j], h->fixed_values[j],
+				   strlen(h->fixed_values[j]));
+		for (j = 0; j < r->cum.nlabels; j++)
+			prom_label(l, r->cum.names[j], r->cum.e[i].value[j],
+				   strlen(r->cum.e[i].value[j]));
+		prom_histogram(f, name, l, &h->fmt, i < r->cum.n ? &r->cum.e[i].h : &empty);
 	}
-	if (err) {
-		loupe_fail(r->svg, err);
-		r->h->reported = true;
+	free(l);
+	stats_prom(f, r->o->tool, r->s);
+	return 0;
+}
+
+/* Add this interval's histograms to the run's. */
+static int add_set(struct hist_set *dst, const struct hist_set *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++) {
+		const char *v[HIST_MAX_LABELS] = { src->e[i].value[0], src->e[i].value[1] };
+		struct loupe_hist *h = hist_set__get(dst, v);
+
+		if (!h)
+			return -ENOMEM;
+		hist_merge(h, &src->e[i].h);
 	}
-	return err;
+	return 0;
 }
 
 /* -i or a positional interval was given (histrun_check) */
@@ -116,19 +156,23 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 		if (err)
 			return err;
 	}
+	if (r->textfile) {
+		err = add_set(&r->cum, &r->set);
+		if (err)
+			return err;
+		hist_set__sort(&r->cum);
+		err = loupe_rewrote(&r->textfile, outfile_write(r->textfile, prom_hists, r));
+		if (err)
+			return err;
+	}
 	if (r->print_each) {
 		if (!r->o->heatmap || r->o->json)
 			output(r, &r->set, wall);
 		return 0;
 	}
-	for (i = 0; i < r->set.n; i++) {
-		const char *v[HIST_MAX_LABELS] = { r->set.e[i].value[0], r->set.e[i].value[1] };
-		struct loupe_hist *h = hist_set__get(&r->total, v);
-
-		if (!h)
-			return -ENOMEM;
-		hist_merge(h, &r->set.e[i].h);
-	}
+	err = add_set(&r->total, &r->set);
+	if (err)
+		return err;
 	if (last && !r->o->heatmap) {
 		hist_set__sort(&r->total);
 		output(r, &r->total, wall);
@@ -139,7 +183,7 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 int histrun(const struct bpf_object_skeleton *s, struct histrun *h,
 	    const struct loupe_opts *o)
 {
-	struct run r = { .h = h, .o = o, .svg = o->svg };
+	struct run r = { .h = h, .o = o, .svg = o->svg, .textfile = o->textfile, .s = s };
 	struct interval iv;
 	int err;
 
@@ -151,6 +195,7 @@ int histrun(const struct bpf_object_skeleton *s, struct histrun *h,
 		return err;
 	hist_set__init(&r.set, h->hash_fd >= 0 ? h->nlabels : 0, h->names);
 	hist_set__init(&r.total, h->hash_fd >= 0 ? h->nlabels : 0, h->names);
+	hist_set__init(&r.cum, h->hash_fd >= 0 ? h->nlabels : 0, h->names);
 	if (o->heatmap || o->svg) {
 		r.hm = heatmap__new(&(struct heatmap_cfg){
 			.fmt = &h->fmt, .title = h->title, .what = h->what, .axis = h->axis,
@@ -163,5 +208,6 @@ int histrun(const struct bpf_object_skeleton *s, struct histrun *h,
 	heatmap__free(r.hm);
 	hist_set__free(&r.set);
 	hist_set__free(&r.total);
+	hist_set__free(&r.cum);
 	return err;
 }

@@ -6,7 +6,10 @@
  * it: bcc's text layout (with -T a time line, with -e the statistics),
  * JSON "hist" records, a heat-map row per interval on the terminal
  * (--heatmap) and an SVG file rewritten at every interval (--svg). Without
- * an interval, one summary of the whole run at the end.
+ * an interval, one summary of the whole run at the end. With --textfile,
+ * also the histograms so far (cumulative: Prometheus computes rates), and
+ * the losses, into that file in Prometheus text format (common/prom.h)
+ * at every interval and at the end.
  *
  *   struct histrun h = { .fmt = {...}, .array_fd = bpf_map__fd(...), ... };
  *   histrun_check(&o, nlabels);          after parsing (exit 2 on conflicts)
@@ -34,8 +37,12 @@ struct histrun {
 	const char *what;             /* what is counted: "I/Os" */
 	const char *axis;             /* what the buckets measure (NULL: latency) */
 	int heat_cols;                /* terminal heat-map cells */
+	/* --textfile: the metric loupe_<tool>_<metric> (a time unit: in
+	 * seconds, "io_latency_seconds"), its help, and labels every series
+	 * carries (e.g. biolatency --disk sda without -D: disk="sda") */
+	const char *metric, *help;
+	const char *fixed_names[HIST_MAX_LABELS], *fixed_values[HIST_MAX_LABELS];
 	uint64_t total;               /* out: values counted over the run */
-	bool reported;                /* out: histrun printed its failure (--svg) */
 };
 
 /* Option conflicts of a histogram tool (exit 2 with the conflict named):
@@ -43,7 +50,9 @@ struct histrun {
  * not show. Sets a 1 s interval for --heatmap/--svg without one. */
 void histrun_check(struct loupe_opts *o, int nlabels);
 
-/* Run until the end (see above); call histrun_check() first. 0 or -errno. */
+/* Run until the end (see above); call histrun_check() first. 0, -errno
+ * (a map could not be read), or 1 (an output file could not be written:
+ * said why). */
 int histrun(const struct bpf_object_skeleton *s, struct histrun *h,
 	    const struct loupe_opts *o);
 

@@ -26,6 +26,15 @@ static struct cgroups *cgroups;
 bool loupe_exiting(void) { return exiting; }
 struct cgroups *loupe_cgroups(void) { return cgroups; }
 
+int loupe_rewrote(const char **path, int err)
+{
+	if (err == -EINTR && exiting) {
+		*path = NULL;
+		return 0;
+	}
+	return err ? loupe_fail(*path, err) : 0;
+}
+
 int loupe_fail_load(int err)
 {
 	if (err == -EPERM || err == -EACCES)
@@ -160,6 +169,21 @@ static void containers(struct loupe_opts *o)
 	}
 }
 
+/* In a PID namespace of its own (a container), PIDs shown and taken are
+ * that namespace's (common/skel.c, bpf/loupe.bpf.h). */
+static void pid_namespace(void)
+{
+	uint64_t dev, ino;
+
+	if (!sys_own_pidns(&dev, &ino))
+		return;
+	loupe_info(1, "PIDs are those of loupe's PID namespace (pid:[%llu]); tasks outside "
+		   "it show PID 0", (unsigned long long)ino);
+	if (!sys_has_vmlinux_btf())
+		loupe_warn("the kernel has no BTF (/sys/kernel/btf/vmlinux): processes in PID "
+			   "namespaces inside loupe's show PID 0 too");
+}
+
 static void check_targets(struct loupe_opts *o)
 {
 	size_t i;
@@ -212,10 +236,7 @@ void loupe_start(const struct loupe_tool *t, struct loupe_opts *o)
 	loupe_set_verbose(o->verbose);
 	libbpf_set_print(o->verbose ? libbpf_print : libbpf_quiet);
 	check_privileges();
-	if (!sys_in_init_pidns())
-		loupe_warn("loupe runs in a PID namespace of its own (a container?): PIDs "
-			   "shown and taken (-p, --tid, --ppid) are the host's; run loupe in the "
-			   "host's PID namespace (podman run --pid=host)");
+	pid_namespace();
 	if (t->needs_btf && !sys_has_vmlinux_btf())
 		exit(loupe_failf("this kernel has no BTF (/sys/kernel/btf/vmlinux; "
 				 "CONFIG_DEBUG_INFO_BTF=y is needed)"));

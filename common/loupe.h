@@ -67,6 +67,14 @@ bool loupe_exiting(void);
 /* The monotonic time -d ends the run, 0 without -d. */
 uint64_t loupe_deadline(const struct loupe_opts *o);
 
+/* The result err of rewriting a file the run keeps rewriting (--svg,
+ * --textfile; common/outfile.h), with the lifecycle's voice: 0 when it was
+ * written; when Ctrl-C or SIGTERM ended a FIFO's wait for its reader
+ * (-EINTR), *path becomes NULL (the file is left alone from then on) and
+ * 0; any other failure prints "<tool>: <path>: <reason>" and returns 1
+ * (the run ends with exit 1). */
+int loupe_rewrote(const char **path, int err);
+
 /* Sleep until the next interval (drift-free), the end of -d, a signal,
  * --exec's command exiting or the reader of stdout going away. Returns
  * false when the tool should stop after this summary. */

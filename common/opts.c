@@ -54,6 +54,7 @@ static const struct shared_opt shared[O__NR] = {
 	[O_VERBOSE]    = { 'v', "verbose", NULL, "libbpf and hook-selection details on stderr", K_FLAG },
 	[O_CONTAINERS] = { 'C', "containers", NULL, "CONTAINER column (id or cgroup name); in JSON, PID inside", K_FLAG },
 	[O_CONTAINER]  = { 0, "container", "ID", "only this container (an id prefix, in the kernel)", K_STR },
+	[O_TEXTFILE]   = { 0, "textfile", "FILE", "rewrite FILE with the summary every interval, in Prometheus text format (for node_exporter)", K_STR, OV_FILE },
 };
 
 void loupe_usage_error(const char *fmt, ...)
@@ -125,7 +126,8 @@ static const char *why(int id, int err)
 	case O_TOP: return "a whole number from 1 to 4294967295";
 	case O_MAX_EVENTS: return "a whole number >= 1";
 	case O_BUFFER_SIZE: return "a power of two from 64K to 1G";
-	case O_SVG: return err == -EINVAL ? "empty" : strerror(-err); /* outfile_check */
+	case O_SVG: case O_TEXTFILE:
+		return err == -EINVAL ? "empty" : strerror(-err); /* outfile_check */
 	case O_CONTAINER: return "a container id or its first hex digits";
 	}
 	return err == -ERANGE ? "out of range" : "not a valid value";
@@ -261,6 +263,7 @@ static int parse_shared(const struct loupe_tool *t, int id, const char *arg,
 		break;
 	case O_HEATMAP: o->heatmap = true; break;
 	case O_SVG: err = opt_parse_outfile(arg, &o->svg); break;
+	case O_TEXTFILE: err = opt_parse_outfile(arg, &o->textfile); break;
 	case O_MILLISECONDS: o->milliseconds = true; break;
 	case O_VERBOSE: o->verbose++; break;
 	case O_CONTAINERS: o->containers = true; break;
@@ -294,6 +297,152 @@ static const char *long_name(const struct option *longs, int val)
 	return "?";
 }
 
+/* The peers' spellings every tool answers (after its own, loupe_tool.hints). */
+#define BUFFER_PAGES "bcc's -b counts perf buffer pages per CPU; here --buffer-size " \
+	"takes the ring buffer's bytes (256K, 8M)"
+static const struct opt_hint shared_hints[] = {
+	{ "--cgroupmap", "MAP", HINT_ANY,
+	  "bcc's --cgroupmap takes a pinned BPF map; here --cgroup takes a cgroup v2 directory",
+	  OPT(O_CGROUP) },
+	{ "--mntnsmap", "MAP", HINT_ANY,
+	  "bcc's --mntnsmap has no counterpart; filter by --cgroup PATH or --container ID",
+	  OPT(O_CGROUP) | OPT(O_CONTAINER) },
+	{ "-u", "USER", HINT_WORD, "-u takes a user id here: -u $(id -u %s)", OPT(O_UID) },
+	{ "-t", "TID", HINT_NUMBER, "-t is the elapsed time here; for a thread use --tid %s",
+	  OPT(O_TID) | OPT(O_ELAPSED) },
+	{ "-c", "CG", HINT_WORD, "libbpf-tools' -c (a cgroup) is --cgroup %s here", OPT(O_CGROUP) },
+	{ "-b", "PAGES", HINT_ANY, BUFFER_PAGES, OPT(O_BUFFER_SIZE) },
+	{ "--buffer-pages", "PAGES", HINT_ANY, BUFFER_PAGES, OPT(O_BUFFER_SIZE) },
+	{ 0 }
+};
+
+/* Where a refused command line went wrong, as the hints match it. */
+struct fault {
+	enum {
+		F_UNKNOWN,     /* an option loupe does not have */
+		F_NEEDS_VALUE, /* a loupe option given no value */
+		F_VALUE,       /* a loupe option that refused its value */
+		F_ARGUMENT,    /* a positional argument refused */
+	} kind;
+	char spelled[72];      /* "-d", "--cgroupmap" as typed; "": none */
+	const char *value;     /* the value at fault or the one the peer takes */
+};
+
+static bool hint_applies(const struct loupe_tool *t, const struct opt_hint *h,
+			 const struct fault *f)
+{
+	const char *v = f->value;
+
+	if ((t->shared & h->needs) != h->needs)
+		return false;
+	if (h->peer ? strcmp(h->peer, f->spelled) : f->spelled[0] || f->kind != F_ARGUMENT)
+		return false;
+	switch (f->kind) {
+	case F_UNKNOWN:
+		break;
+	case F_NEEDS_VALUE: /* the peer's flag takes none */
+		return !h->arg;
+	case F_VALUE: /* a flag there, followed by another option */
+		if (!h->arg)
+			return v && v[0] == '-';
+		break;
+	case F_ARGUMENT:
+		if (!h->arg)
+			return false;
+		break;
+	}
+	if (h->when == HINT_ANY)
+		return true;
+	if (!v || !*v)
+		return false;
+	return (h->when == HINT_NUMBER) == (*v >= '0' && *v <= '9');
+}
+
+static const struct opt_hint *hint_find(const struct loupe_tool *t, const struct fault *f)
+{
+	const struct opt_hint *tables[] = { t->hints, shared_hints }, *h;
+	struct fault bare;
+	size_t i;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		for (h = tables[i]; h && h->say; h++)
+			if (hint_applies(t, h, f))
+				return h;
+	/* an argument after a flag no peer gives a value: as a positional one */
+	if (f->kind == F_ARGUMENT && f->spelled[0]) {
+		bare = *f;
+		bare.spelled[0] = 0;
+		return hint_find(t, &bare);
+	}
+	return NULL;
+}
+
+/*
+ * A refusal: "<fmt...>", then the hint for f as " (<say>)" when there is
+ * one and it fits, else ": <why>" when why is given. Returns -EINVAL.
+ */
+static int refuse(const struct loupe_tool *t, struct loupe_opts *o, const struct fault *f,
+		  char *err, size_t len, const char *why, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+static int refuse(const struct loupe_tool *t, struct loupe_opts *o, const struct fault *f,
+		  char *err, size_t len, const char *why, const char *fmt, ...)
+{
+	const struct opt_hint *h = hint_find(t, f);
+	char val[300], say[1024];
+	size_t n, at = 0;
+	const char *p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	n = strlen(err);
+	if (h) {
+		if (f->value && (h->arg || f->kind != F_VALUE))
+			opts_esc(f->value, val, sizeof(val));
+		else
+			snprintf(val, sizeof(val), "%s", h->arg ? h->arg : "");
+		for (p = h->say; *p && at + 1 < sizeof(say); p++) {
+			if (p[0] == '%' && p[1] == 's') {
+				at += (size_t)snprintf(say + at, sizeof(say) - at, "%s", val);
+				at = at < sizeof(say) ? at : sizeof(say) - 1;
+				p++;
+			} else
+				say[at++] = *p;
+		}
+		say[at] = 0;
+		if (n + strlen(say) + 4 < len) {
+			snprintf(err + n, len - n, " (%s)", say);
+			o->hinted = true;
+			return -EINVAL;
+		}
+	}
+	if (why)
+		snprintf(err + n, len - n, ": %s", why);
+	return -EINVAL;
+}
+
+/* f for the option getopt_long refused: spelled as typed in arg (the
+ * argument holding it), the value the peer would take after it. */
+static void fault_option(struct fault *f, int kind, int letter, const char *arg,
+			 const char *next)
+{
+	const char *rest;
+
+	f->kind = kind;
+	f->value = NULL;
+	if (letter) {
+		snprintf(f->spelled, sizeof(f->spelled), "-%c", letter);
+		rest = arg[0] == '-' && arg[1] != '-' ? strchr(arg + 1, letter) : NULL;
+		f->value = rest && rest[1] ? rest + 1 : next && next[0] != '-' ? next : NULL;
+		return;
+	}
+	snprintf(f->spelled, sizeof(f->spelled), "--%.*s", (int)strcspn(arg + 2, "="),
+		 arg + 2);
+	rest = strchr(arg, '=');
+	f->value = rest ? rest + 1 : next && next[0] != '-' ? next : NULL;
+}
+
 int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_opts *o,
 	       char *err, size_t errlen)
 {
@@ -303,8 +452,13 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 	char e1[300], e2[512]; /* e2: the positional parser's message */
 	const struct tool_opt *to;
 	int nl = 0, i, c, ntool = 0, at;
+	struct fault f;
+	/* the last option, when a flag: where it ended, as spelled */
+	int flag_end = 0;
+	char flag_spelled[72] = "";
 
 	memset(o, 0, sizeof(*o));
+	o->tool = t->name;
 	*err = 0;
 	for (to = t->opts; to && to->name && ntool < 60; to++)
 		ntool++;
@@ -359,18 +513,38 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 			/* getopt_long has moved past the argument at fault,
 			 * unless it stopped inside a cluster ("-x" + "Z") */
 			const char *arg = argv[optind > at ? optind - 1 : optind];
+			const char *next = optind > at && optind < argc ? argv[optind] : NULL;
 
 			/* a long option found, and given a value ("--js=1") */
 			if (c == '?' && optopt && !strncmp(arg, "--", 2))
 				return errf(err, errlen, "option --%s takes no value",
 					    long_name(longs, optopt));
-			if (optopt >= 0x100 || (c == ':' && !optopt))
+			if (optopt >= 0x100) {
+				f = (struct fault){ .kind = F_NEEDS_VALUE };
+				snprintf(f.spelled, sizeof(f.spelled), "--%s",
+					 long_name(longs, optopt));
+				return refuse(t, o, &f, err, errlen, NULL,
+					      "option %s needs a value",
+					      opts_esc(arg, e1, sizeof(e1)));
+			}
+			if (c == ':' && !optopt)
 				return errf(err, errlen, "option %s needs a value",
 					    opts_esc(arg, e1, sizeof(e1)));
-			if (c == ':')
-				return errf(err, errlen, "option -%c needs a value", optopt);
-			if (optopt > 0x20 && optopt < 0x7f)
-				return errf(err, errlen, "unknown option -%c", optopt);
+			if (c == ':') {
+				fault_option(&f, F_NEEDS_VALUE, optopt, arg, NULL);
+				return refuse(t, o, &f, err, errlen, NULL,
+					      "option -%c needs a value", optopt);
+			}
+			if (optopt > 0x20 && optopt < 0x7f) {
+				fault_option(&f, F_UNKNOWN, optopt, arg, next);
+				return refuse(t, o, &f, err, errlen, NULL, "unknown option -%c",
+					      optopt);
+			}
+			if (!optopt && !strncmp(arg, "--", 2) && arg[2]) {
+				fault_option(&f, F_UNKNOWN, 0, arg, next);
+				return refuse(t, o, &f, err, errlen, NULL, "unknown option %s",
+					      opts_esc(arg, e1, sizeof(e1)));
+			}
 			return errf(err, errlen, "unknown option %s", opts_esc(arg, e1, sizeof(e1)));
 		}
 		if (c >= 0x100)
@@ -412,19 +586,38 @@ int opts_parse(const struct loupe_tool *t, int argc, char **argv, struct loupe_o
 			*(bool *)to->dst = true;
 			r = 0;
 		}
-		if (r)
-			return errf(err, errlen, "invalid --%s value '%s': %s", name,
-				    opts_esc(optarg ? optarg : "", e1, sizeof(e1)),
-				    id < O__NR ? why(id, r) : r == -ERANGE ? "out of range" :
-				    r == -E2BIG ? "too many values" : "not a valid value");
+		if (r) {
+			f = (struct fault){ .kind = F_VALUE, .value = optarg };
+			if (c < 0x100)
+				snprintf(f.spelled, sizeof(f.spelled), "-%c", c);
+			else
+				snprintf(f.spelled, sizeof(f.spelled), "--%s", name);
+			return refuse(t, o, &f, err, errlen,
+				      id < O__NR ? why(id, r) : r == -ERANGE ? "out of range" :
+				      r == -E2BIG ? "too many values" : "not a valid value",
+				      "invalid --%s value '%s'", name,
+				      opts_esc(optarg ? optarg : "", e1, sizeof(e1)));
+		}
+		flag_end = flag ? optind : 0;
+		if (flag && c < 0x100)
+			snprintf(flag_spelled, sizeof(flag_spelled), "-%c", c);
+		else if (flag)
+			snprintf(flag_spelled, sizeof(flag_spelled), "--%s", name);
 	}
 
 	if (optind < argc) {
+		/* the first argument left, and the flag just before it, if any:
+		 * a flag here that takes a value there ("-t 123") */
+		f = (struct fault){ .kind = F_ARGUMENT, .value = argv[optind] };
+		if (flag_end == optind && optind > 1 && argv[optind - 1][0] == '-' &&
+		    (argv[optind - 1][1] == '-' ? !strcmp(argv[optind - 1], flag_spelled) :
+		     argv[optind - 1][strlen(argv[optind - 1]) - 1] == flag_spelled[1]))
+			snprintf(f.spelled, sizeof(f.spelled), "%s", flag_spelled);
 		if (!t->positional)
-			return errf(err, errlen, "unexpected argument '%s'",
-				    opts_esc(argv[optind], e1, sizeof(e1)));
+			return refuse(t, o, &f, err, errlen, NULL, "unexpected argument '%s'",
+				      opts_esc(argv[optind], e1, sizeof(e1)));
 		if (t->positional(argc - optind, argv + optind, o, e2, sizeof(e2)))
-			return errf(err, errlen, "%s", e2);
+			return refuse(t, o, &f, err, errlen, NULL, "%s", e2);
 	}
 	if (o->exec_argv && o->npids)
 		return errf(err, errlen, "--exec and --pid exclude each other");
@@ -460,6 +653,10 @@ void loupe_parse(const struct loupe_tool *t, int argc, char **argv,
 	if (r == OPTS_VERSION) {
 		printf("%s (loupe) %s\n", loupe_name(), LOUPE_VERSION);
 		exit(0);
+	}
+	if (r && o->hinted) {
+		fprintf(stderr, "%s: %s\n", loupe_name(), err);
+		exit(2);
 	}
 	if (r)
 		loupe_usage_error("%s", err);

@@ -16,7 +16,7 @@ enum loupe_opt {
 	O_ELAPSED, O_PRINT_UID, O_EXTENDED, O_FULL_PATH, O_JSON, O_DURATION,
 	O_INTERVAL, O_COUNT, O_BY, O_TOP, O_MAX_EVENTS, O_BUFFER_SIZE,
 	O_HEATMAP, O_SVG, O_MILLISECONDS, O_VERBOSE, O_CONTAINERS, O_CONTAINER,
-	O__NR
+	O_TEXTFILE, O__NR
 };
 #define OPT(x) (1ULL << (x))
 /* what every tool has; help and version are always there */
@@ -30,6 +30,8 @@ enum loupe_opt {
 
 /* Values of the shared options after parsing. */
 struct loupe_opts {
+	const char *tool;         /* the tool's own name (loupe_tool.name), however
+				     it was installed: metric names */
 	uint32_t pids[LOUPE_MAX_IDS];
 	size_t npids;
 	uint32_t tids[LOUPE_MAX_IDS];
@@ -53,8 +55,12 @@ struct loupe_opts {
 	bool buffer_size_given;   /* --buffer-size was on the command line */
 	bool heatmap;
 	const char *svg;
+	const char *textfile;     /* --textfile: Prometheus text format (common/prom.h) */
 	bool milliseconds;
 	int verbose;
+	/* after a refusal: the message names what to type instead (a hint,
+	 * struct opt_hint), so loupe_parse adds no "see --help" */
+	bool hinted;
 };
 
 /* What an option's value (or a positional argument) is, for the shell
@@ -96,6 +102,38 @@ struct tool_opt {
  * options with a value given twice are a usage error. */
 #define TOOL_OPT_REPEAT 1
 
+/*
+ * A spelling that bcc's or libbpf-tools' tools give another meaning (or
+ * have and loupe has not), and what to type here instead: the muscle-memory
+ * hints (doc/compat.tsv lists the command lines they answer). The parse
+ * core consults them only after it has refused a command line, so a valid
+ * loupe command is never reinterpreted; the refusal still exits 2 and
+ * loads nothing, its one line ending in "(<say>)". An entry answers:
+ * - the peer's option, unknown here ("biolatency -F", "--cgroupmap M");
+ * - a loupe option with the same letter given the peer's value and
+ *   refusing it ("biolatency -d sdc": an invalid duration);
+ * - the peer's value left over after a loupe flag with the same letter
+ *   ("opensnoop -t 123": -t is a flag here, 123 an unexpected argument),
+ *   or a loupe option with that letter missing a value the peer's flag
+ *   never took ("tcpconnect -d");
+ * - with peer NULL, an unexpected or refused positional argument
+ *   ("tcpconnect -e 1": tcpconnlat's min_ms).
+ */
+enum hint_when {
+	HINT_ANY,
+	HINT_WORD,   /* the value does not start with a digit ("sdc", "root") */
+	HINT_NUMBER, /* it does ("123") */
+};
+struct opt_hint {
+	const char *peer;         /* "-d", "--cgroupmap"; NULL: a positional argument */
+	const char *arg;          /* the peer's value ("DISK"), NULL: a flag there */
+	enum hint_when when;      /* for entries with a value */
+	const char *say;          /* what to type instead; each "%s" is the value
+				     as given (escaped), or arg when there is none */
+	uint64_t needs;           /* OPT(...) of the shared options say names:
+				     the entry applies only to tools that have them */
+};
+
 struct loupe_tool {
 	const char *name;
 	const char *summary;      /* one line */
@@ -115,6 +153,9 @@ struct loupe_tool {
 	const char *const *by_keys;
 	/* the tool needs kernel BTF (CO-RE relocations or tp_btf) */
 	bool needs_btf;
+	/* the peers' spellings this tool answers with a hint (terminated by
+	 * an entry without say), before the shared ones (common/opts.c) */
+	const struct opt_hint *hints;
 };
 
 /*
@@ -127,6 +168,10 @@ struct loupe_tool {
  * Repeated options: list options (-p, --tid, tool options marked
  * TOOL_OPT_REPEAT) accumulate, flags may repeat (-v counts), any other
  * option given twice is an error.
+ *
+ * A refusal that a peer's spelling explains (struct opt_hint) ends in
+ * "(<what to type instead>)" and sets o->hinted; a hint that would not fit
+ * in errlen is left out.
  */
 #define OPTS_HELP 1
 #define OPTS_VERSION 2

@@ -6,11 +6,9 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "base.h"
 #include "btfoff.h"
 #include "skel.h"
 #include "system.h"
-#include "whoami.skel.h"
 #include "../bpf/types.h"
 
 const struct bpf_object_open_opts *skel_core_opts(struct bpf_object_open_opts *oo)
@@ -107,30 +105,38 @@ void *skel_var(const struct bpf_object_skeleton *s, const char *var)
 	return var_addr(s, var, &size);
 }
 
-/* This process's tgid as the kernel's helpers report it (the initial PID
- * namespace's): getpid() there, else asked of the kernel once
- * (bpf/whoami.bpf.c). */
-static uint32_t self_tgid(void)
+/*
+ * Task offsets and PID namespace: with -C the namespaces of each event's
+ * task (bpf/events.bpf.h); when loupe runs in a PID namespace of its own,
+ * that namespace's PIDs in every object (bpf/loupe.bpf.h), and with the
+ * offsets also those of tasks in namespaces nested inside it. Without the
+ * kernel's BTF, such tasks show PID 0 (loupe_start() says so).
+ */
+static int configure_tasks(struct bpf_object_skeleton *s, const struct loupe_opts *o)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, run);
-	static uint32_t tgid;
-	struct whoami_bpf *w;
+	struct loupe_pidns ns = { 0 };
+	struct loupe_task_offsets t;
+	uint64_t dev, ino;
+	bool own = sys_own_pidns(&dev, &ino);
 	int err;
 
-	if (tgid)
-		return tgid;
-	tgid = (uint32_t)getpid();
-	if (sys_in_init_pidns())
-		return tgid;
-	w = whoami_bpf__open_and_load();
-	err = w ? bpf_prog_test_run_opts(bpf_program__fd(w->progs.whoami), &run) : -errno;
-	if (!err && w->bss->whoami_tgid)
-		tgid = w->bss->whoami_tgid;
-	else
-		loupe_warn("cannot learn this process's PID outside its PID namespace (%s): "
-			   "its own events may show", strerror(err ? -err : ENOENT));
-	whoami_bpf__destroy(w);
-	return tgid;
+	if (!o->containers && !own)
+		return 0;
+	err = btf_task_offsets(&t);
+	if (err && o->containers)
+		return err;
+	if (!err) {
+		t.on = o->containers;
+		ns.nested = own;  /* the offsets are there to follow them */
+		err = skel_set_var(s, "cfg_task", &t, sizeof(t));
+		if (err)
+			return err;
+	}
+	if (!own)
+		return 0;
+	ns.dev = dev;
+	ns.ino = ino;
+	return skel_set_var(s, "cfg_pidns", &ns, sizeof(ns));
 }
 
 int skel_configure(struct bpf_object_skeleton *s, const struct loupe_opts *o)
@@ -139,7 +145,8 @@ int skel_configure(struct bpf_object_skeleton *s, const struct loupe_opts *o)
 	struct bpf_map *events = bpf_object__find_map_by_name(*s->obj, "events");
 	int err;
 
-	f.self_tgid = self_tgid();
+	/* in loupe's own PID namespace, as the objects report PIDs */
+	f.self_tgid = (uint32_t)getpid();
 	f.pid_on = o->npids > 0;
 	f.tid_on = o->ntids > 0;
 	f.uid_on = o->uid_set;
@@ -154,16 +161,9 @@ int skel_configure(struct bpf_object_skeleton *s, const struct loupe_opts *o)
 	err = skel_set_var(s, "cfg_filter", &f, sizeof(f));
 	if (err)
 		return err;
-	if (o->containers) {
-		/* -C: the namespaces of each event's task (bpf/events.bpf.h) */
-		struct loupe_task_offsets t;
-
-		err = btf_task_offsets(&t);
-		if (!err)
-			err = skel_set_var(s, "cfg_task", &t, sizeof(t));
-		if (err)
-			return err;
-	}
+	err = configure_tasks(s, o);
+	if (err)
+		return err;
 	if (events && o->buffer_size) {
 		/* wake the reader once 1/16 of the buffer is unread: rare
 		 * enough to cost nothing per event, early enough that a

@@ -25,6 +25,11 @@ uint64_t stats_events(void);
 uint64_t stats_lost(void);
 /* The "stats" JSON record on out. */
 void stats_json(FILE *out);
+/* The losses so far of a running object s, read live, as the counter
+ * loupe_<tool>_lost_events_total{reason="ringbuf|stash|read|map|end|
+ * recursion"} in Prometheus text format (common/prom.h): --textfile.
+ * s NULL: all 0. */
+void stats_prom(FILE *f, const char *tool, const struct bpf_object_skeleton *s);
 /* "<tool>: N events, M lost (...)" on stderr. */
 void stats_line(void);
 

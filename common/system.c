@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base.h"
@@ -171,11 +172,19 @@ bool sys_has_vmlinux_btf(void)
 	return !access("/sys/kernel/btf/vmlinux", R_OK);
 }
 
-bool sys_in_init_pidns(void)
+bool sys_own_pidns(uint64_t *dev, uint64_t *ino)
 {
 	struct stat st;
 
-	return stat("/proc/self/ns/pid", &st) || st.st_ino == 0xEFFFFFFCU;
+	*dev = *ino = 0;
+	/* PROC_PID_INIT_INO: the initial namespace's, fixed by the kernel */
+	if (stat("/proc/self/ns/pid", &st) || st.st_ino == 0xEFFFFFFCU)
+		return false;
+	/* the kernel's dev_t (MKDEV), which bpf_get_ns_current_pid_tgid()
+	 * compares, not the one stat() encodes for user space */
+	*dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+	*ino = st.st_ino;
+	return true;
 }
 
 int sys_perf_paranoid(void)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Capability numbers (linux/capability.h), without libcap. */
 #define LOUPE_CAP_DAC_READ_SEARCH 2
@@ -53,10 +54,12 @@ bool sys_perf_events_allowed(void);
 /* The kernel has BTF (/sys/kernel/btf/vmlinux is readable). */
 bool sys_has_vmlinux_btf(void);
 
-/* This process is in the initial PID namespace, whose PIDs the kernel's
- * helpers (bpf_get_current_pid_tgid) report: /proc/self/ns/pid is the
- * initial namespace's inode (PROC_PID_INIT_INO, fixed by the kernel). True
- * when that cannot be read (no /proc: nothing better to say). */
-bool sys_in_init_pidns(void);
+/* This process runs in a PID namespace of its own (a container), not in
+ * the initial one, whose PIDs bpf_get_current_pid_tgid() reports: true,
+ * with *dev and *ino (stat of /proc/self/ns/pid, dev as the kernel encodes
+ * it) naming the namespace for bpf_get_ns_current_pid_tgid(). False in the
+ * initial namespace, and when /proc/self/ns/pid cannot be read (no /proc:
+ * nothing better to say); *dev and *ino are then 0. */
+bool sys_own_pidns(uint64_t *dev, uint64_t *ino);
 
 #endif

@@ -20,6 +20,8 @@
  *   --exec's command inside argv and never with -p...), and the tool's own
  *   destinations likewise; options the tool does not have set nothing;
  * - OPTS_HELP: the help text is printable;
+ * - a hint (struct opt_hint; the tool has one of each kind) only with a
+ *   refusal, at the end of its message;
  * - determinism: parsing the same argv again, after a parse that leaves
  *   getopt inside a cluster of short options, gives the same result, the
  *   same message and the same values.
@@ -100,6 +102,21 @@ static const struct tool_opt topts[] = {
 	{ 0 },
 };
 
+/* hints of every kind: a peer's flag, its option with a value (with a
+ * condition), a long name, a positional one, several "%s" */
+static const struct opt_hint hints[] = {
+	{ "-d", "DISK", HINT_WORD, "-d is the duration here; for a disk use --disk %s" },
+	{ "-F", NULL, HINT_ANY, "for a histogram per set of flags use --per-flags" },
+	{ "-c", "CPU", HINT_NUMBER, "bcc's -c is --cpu %s here" },
+	{ "-a", "X", HINT_ANY, "a peer's -a %s is --alpha %s %s here" },
+	{ "-W", NULL, HINT_ANY, "a peer's flag: -W takes a word here" },
+	{ "--word", NULL, HINT_ANY, "a peer's --word flag" },
+	{ "--flags", NULL, HINT_ANY, "bcc's --flags is --per-flags here" },
+	{ "--min", "MS", HINT_NUMBER, "--min %s is --wait %sms here" },
+	{ NULL, "MIN_MS", HINT_NUMBER, "min_ms %s: no counterpart" },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "fuzz",
 	.summary = "every shared option, tool options of each kind",
@@ -108,6 +125,7 @@ static const struct loupe_tool tool = {
 	.opts = topts,
 	.examples = "  fuzz -p 1 2 3\n",
 	.positional = positional,
+	.hints = hints,
 };
 
 static const struct loupe_tool small = {
@@ -268,9 +286,12 @@ static int parse(const struct loupe_tool *t, int argc, char **argv, struct loupe
 	for (i = 0; i <= argc; i++)
 		REQUIRE(argv[i] == copy[i]); /* not permuted */
 	free(copy);
-	if (r == -EINVAL)
+	/* a hint only on a refusal, ending its message */
+	REQUIRE(!o->hinted || r == -EINVAL);
+	if (r == -EINVAL) {
 		check_err(err, argc, argv);
-	else if (r == 0)
+		REQUIRE(!o->hinted || err[strlen(err) - 1] == ')');
+	} else if (r == 0)
 		check_ok(t, o, argc, argv, bytes);
 	else if (r == OPTS_HELP)
 		check_help(t);

@@ -91,8 +91,11 @@ def test_sched_tracepoints_and_many_libc_functions_exit_fast():
         eq(tr.stop(signal.SIGINT), 0, "exit status")
         took = time.monotonic() - t0
         check(took < 1.0 * slow(), f"{pattern}: exited {took:.2f}s after SIGINT")
-        released_after_exit(ids, within=1.0 if "uprobe_multi" in tr.stderr or
-                            pattern.startswith("t") else 10.0)
+        if pattern.startswith("t") or "uprobe_multi" in tr.stderr:
+            released_after_exit(ids)
+        # else (kernels before 6.6): one uprobe link per function, each
+        # ~0.1 s to release in the detached child (minutes for libc, as -v
+        # says); the prompt still comes back at once, checked above
 
 
 def test_keys_process_and_regex():
@@ -148,15 +151,28 @@ def test_bad_patterns_and_nothing_matched():
     for args, msg in ((["t:sched"], "not a pattern"), (["a:b:c:d:e"], "too many"),
                       (["t::x"], "empty"), (["-r", "t:sched:("], "regular expression"),
                       ([], "at least one PATTERN"), (["-k", "bogus", "t:sched:*"], "-k"),
-                      (["--svg", "/tmp/x.svg", "t:sched:*"], "--offset-heatmap")):
+                      (["--svg", "/tmp/x.svg", "t:sched:*"], "--offset-heatmap"),
+                      # glibc's regcomp would take gigabytes or minutes on these
+                      (["-r", "c:x" + "+" * 40], "too large a regular expression"),
+                      (["-r", "c:o" + "*" * 30 + "c"], "a repetition repeated"),
+                      (["c:malloc", "-d", "5"], "options go before the PATTERNs")):
         expect_usage_error(T, args, msg)
     for pattern, msg in (("t:nosuchcat:*", "no tracepoint matches"),
                          ("c:no_such_function_xyz", "no function"),
                          ("nosuchlib_xyz:f", "no library or program"),
-                         ("c:strlen", "IFUNC")):
-        r = run_tool(T, pattern, "-d", "1")
+                         ("c:strlen", "IFUNC"),
+                         # a hostile name is quoted escaped: stderr stays one clean line
+                         ("c:\x1b[2J\n", "matches \\x1b[2J\\n")):
+        r = run_tool(T, "-d", "1", pattern)
         eq(r.returncode, 1, f"{pattern}: exit status")
         check(msg in r.stderr, f"{pattern}: {r.stderr}")
+    # bcc's spelling of a kernel function, p::FUNC, is one (not "an empty part")
+    r = run_tool(T, "-d", "0.2", "p::vfs_read")
+    if LANE:
+        eq(r.returncode, 0, "p::vfs_read on a kernel with kprobes: " + r.stderr)
+    else:
+        eq(r.returncode, 1, "p::vfs_read: exit status")
+        check("kernel functions cannot be traced" in r.stderr, r.stderr)
 
 
 def test_least_privilege_cap_bpf_and_cap_perfmon():

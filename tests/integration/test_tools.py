@@ -3,8 +3,9 @@ builds: --help with examples within 80 columns, -V, a man page with
 EXAMPLES and COMPATIBILITY, bad input exiting 2 without loading."""
 import os
 import re
+import shutil
 
-from lib import REPO, check, eq, expect_usage_error, run_tool
+from lib import REPO, check, eq, expect_usage_error, run, run_tool
 
 
 def tools():
@@ -36,6 +37,16 @@ def test_man_pages():
         for line in page.splitlines():
             if "\\-j" in line and "| jq" in line:
                 check("select(.type==" in line, f"{t}.8: jq without select: {line}")
+    # groff's warnings (a line starting with '.' is a macro call...), as
+    # lintian reports them in the package
+    pages = [os.path.join(REPO, "man", d, f) for d in ("man7", "man8")
+             if os.path.isdir(os.path.join(REPO, "man", d))
+             for f in sorted(os.listdir(os.path.join(REPO, "man", d)))]
+    if shutil.which("man"):
+        for page in pages:
+            r = run(["man", "--warnings", "-E", "UTF-8", "-l", page],
+                    env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8"))
+            eq(r.stderr.strip(), "", f"{os.path.basename(page)}: groff warnings")
 
 
 def test_shared_bad_input_exits_2_and_loads_nothing():

@@ -33,22 +33,23 @@ static const struct loupe_tool tool = {
 	.examples = "  t\n", .positional = interval_positional,
 };
 
-/* argv from a NULL-terminated list of strings */
-static int parse(struct loupe_opts *o, char *err, const char *const *args)
+/* t's argv from a NULL-terminated list of strings */
+static int parse(const struct loupe_tool *t, struct loupe_opts *o, char *err,
+		 const char *const *args)
 {
 	static char *argv[32];
 	int argc = 0;
 
-	argv[argc++] = "t";
+	argv[argc++] = (char *)t->name;
 	while (*args && argc < 31)
 		argv[argc++] = (char *)*args++;
 	argv[argc] = NULL;
 	flag_a = false;
 	word = NULL;
 	nrep = 0;
-	return opts_parse(&tool, argc, argv, o, err, 512);
+	return opts_parse(t, argc, argv, o, err, 512);
 }
-#define P(...) parse(&o, err, (const char *const[]){ __VA_ARGS__, NULL })
+#define P(...) parse(&tool, &o, err, (const char *const[]){ __VA_ARGS__, NULL })
 
 TEST(opts_valid_and_accumulating)
 {
@@ -164,4 +165,99 @@ TEST(opts_id_limit)
 	CHECK_EQ(P("-p", list), -EINVAL);
 	CHECK_STR(err, "invalid --pid value '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,"
 		  "20,21,22,23,24,2...': too many ids (at most 1024 in all)");
+}
+
+/* The muscle-memory hints (struct opt_hint): each kind of refusal a peer's
+ * spelling explains, the shared entries, and valid command lines left
+ * alone. */
+static const char *disk_name;
+
+static const struct tool_opt hopts[] = {
+	{ 'a', "alpha", NULL, "a flag", NULL, &flag_a },
+	{ 0, "disk", "NAME", "a string", opt_parse_string, &disk_name },
+	{ 0 },
+};
+
+static const struct opt_hint htable[] = {
+	{ "-d", "DISK", HINT_WORD, "disk %s" },
+	{ "-F", NULL, HINT_ANY, "per-flags" },
+	{ "-P", "PPID", HINT_ANY, "ppid %s" },
+	{ "--disk", NULL, HINT_ANY, "disk flag" },
+	{ NULL, "MIN", HINT_NUMBER, "min %s, %s" },
+	{ 0 }
+};
+
+static const struct loupe_tool htool = {
+	.name = "h", .summary = "s", .usage = "[OPTIONS]",
+	.shared = OPTS_PER_EVENT | OPT(O_COUNT), .opts = hopts,
+	.examples = "  h\n", .hints = htable,
+};
+
+#define H(...) parse(&htool, &o, err, (const char *const[]){ __VA_ARGS__, NULL })
+
+TEST(opts_hints)
+{
+	struct loupe_opts o;
+	char err[512], arg[71], want[512];
+	int i;
+
+	/* a loupe option refusing the peer's value */
+	CHECK_EQ(H("-d", "sdc"), -EINVAL);
+	CHECK_STR(err, "invalid --duration value 'sdc' (disk sdc)");
+	CHECK(o.hinted);
+	CHECK_EQ(H("-d", "0"), -EINVAL); /* a number: a duration meant */
+	CHECK_STR(err, "invalid --duration value '0': a duration > 0: 10 (seconds), 10s, "
+		  "500ms, 2m, 1h");
+	CHECK(!o.hinted);
+	CHECK_EQ(H("--duration", "sdc"), -EINVAL); /* loupe's own spelling */
+	CHECK(!o.hinted);
+	CHECK_EQ(H("-u", "root"), -EINVAL); /* shared */
+	CHECK_STR(err, "invalid --uid value 'root' (-u takes a user id here: -u $(id -u root))");
+	/* the peer's option, unknown here: its value after it, in the
+	 * cluster, or none */
+	CHECK_EQ(H("-aF"), -EINVAL);
+	CHECK_STR(err, "unknown option -F (per-flags)");
+	CHECK_EQ(H("-P", "181"), -EINVAL);
+	CHECK_STR(err, "unknown option -P (ppid 181)");
+	CHECK_EQ(H("-P181"), -EINVAL);
+	CHECK_STR(err, "unknown option -P (ppid 181)");
+	CHECK_EQ(H("-P", "-a"), -EINVAL);
+	CHECK_STR(err, "unknown option -P (ppid PPID)");
+	CHECK_EQ(H("--cgroupmap=/m"), -EINVAL);
+	CHECK_STR(err, "unknown option --cgroupmap=/m (bcc's --cgroupmap takes a pinned BPF "
+		  "map; here --cgroup takes a cgroup v2 directory)");
+	/* the peer's value left after a loupe flag */
+	CHECK_EQ(H("-Ut", "123"), -EINVAL);
+	CHECK_STR(err, "unexpected argument '123' (-t is the elapsed time here; for a "
+		  "thread use --tid 123)");
+	CHECK_EQ(H("-c", "CG"), -EINVAL);
+	CHECK_STR(err, "unexpected argument 'CG' (libbpf-tools' -c (a cgroup) is --cgroup "
+		  "CG here)");
+	/* a flag no peer gives a value, or none: a positional argument */
+	CHECK_EQ(H("-a", "5"), -EINVAL);
+	CHECK_STR(err, "unexpected argument '5' (min 5, 5)");
+	CHECK_EQ(H("-n", "-t", "5"), -EINVAL); /* -t was -n's value */
+	CHECK_STR(err, "unexpected argument '5' (min 5, 5)");
+	CHECK_EQ(H("-t", "--", "x"), -EINVAL);
+	CHECK_STR(err, "unexpected argument 'x'");
+	CHECK(!o.hinted);
+	/* a loupe option missing a value the peer's flag never took */
+	CHECK_EQ(H("--disk"), -EINVAL);
+	CHECK_STR(err, "option --disk needs a value (disk flag)");
+	/* valid command lines are never reinterpreted */
+	CHECK_EQ(H("-t", "-d", "5", "-c"), 0);
+	CHECK(o.elapsed && o.count && !o.hinted);
+	CHECK_EQ(H("--disk", "sdc", "--tid", "1"), 0);
+	CHECK(!o.hinted);
+	/* a hint that does not fit is left out, the reason kept */
+	memset(arg, 'x', 70);
+	memset(arg, 0xff, 64);
+	arg[70] = 0;
+	strcpy(want, "invalid --duration value '");
+	for (i = 0; i < 64; i++)
+		strcat(want, "\\xff");
+	strcat(want, "...': a duration > 0: 10 (seconds), 10s, 500ms, 2m, 1h");
+	CHECK_EQ(H("-d", arg), -EINVAL);
+	CHECK_STR(err, want);
+	CHECK(!o.hinted);
 }

@@ -398,7 +398,8 @@ TEST(symbols_libc)
 	CHECK_EQ(sym_list_functions(found, &l), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	CHECK(ms < 50);
+	fprintf(stderr, "  libc symbols read in %.1f ms\n", ms);
+	CHECK(ms < 2000); /* a hang catcher: bench/ measures, tests do not */
 	CHECK(l.n > 1000);
 	CHECK(sorted_unique(&l));
 	if ((s = need(&l, "malloc"))) {

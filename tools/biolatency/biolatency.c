@@ -28,12 +28,26 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's and libbpf-tools' spellings that mean something else here
+ * (doc/compat.tsv) */
+static const struct opt_hint hints[] = {
+	{ "-d", "DISK", HINT_WORD, "-d is the duration here; for a disk use --disk %s" },
+	{ "-F", NULL, HINT_ANY, "for a histogram per set of I/O flags use --per-flags" },
+	{ "--flags", NULL, HINT_ANY, "bcc's --flags is --per-flags here" },
+	{ "--flag", NULL, HINT_ANY, "libbpf-tools' --flag is --per-flags here" },
+	{ "--disks", NULL, HINT_ANY, "bcc's --disks is -D (--per-disk) here" },
+	{ "--disk", NULL, HINT_ANY,
+	  "--disk takes a disk name here; for a histogram per disk use -D (--per-disk)" },
+	{ "--extension", NULL, HINT_ANY, "bcc's --extension is -e (--extended) here" },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "biolatency",
 	.summary = "Summarize block device I/O latency as a histogram (issue to completion).",
 	.usage = "[OPTIONS] [interval [count]]",
 	.shared = OPTS_ALL | OPT(O_INTERVAL) | OPT(O_EXTENDED) | OPT(O_HEATMAP) |
-		  OPT(O_SVG) | OPT(O_MILLISECONDS),
+		  OPT(O_SVG) | OPT(O_MILLISECONDS) | OPT(O_TEXTFILE),
 	.opts = opts,
 	.examples =
 		"  biolatency                    # one histogram at Ctrl-C\n"
@@ -43,9 +57,11 @@ static const struct loupe_tool tool = {
 		"  biolatency --disk sda -e      # sda only, with avg and percentiles\n"
 		"  biolatency --heatmap          # a heat map row per second\n"
 		"  biolatency --svg lat.svg -d 60  # a minute into an SVG heat map\n"
-		"  biolatency -j 5 | jq 'select(.type==\"hist\") | .count'  # JSON\n",
+		"  biolatency -j 5 | jq 'select(.type==\"hist\") | .count'  # JSON\n"
+		"  biolatency -D -i 15 --textfile bio.prom  # for Prometheus's node_exporter\n",
 	.positional = interval_positional,
 	.needs_btf = true,
+	.hints = hints,
 };
 
 /* tp_btf where it loads, else raw_tp: same program bodies (common/hooks.h) */
@@ -75,7 +91,11 @@ int main(int argc, char **argv)
 {
 	struct bpf_object_open_opts oo;
 	struct biolatency_bpf *skel;
-	struct histrun h = { .labels = key_labels, .what = "I/Os" };
+	struct histrun h = {
+		.labels = key_labels, .what = "I/Os", .metric = "io_latency_seconds",
+		.help = "Block I/O latency: from issue (with -Q: from insert into the queue) "
+			"to completion",
+	};
 	char title[128];
 	uint32_t dev = 0;
 	bool part = false;
@@ -88,6 +108,10 @@ int main(int argc, char **argv)
 		h.names[h.nlabels++] = "disk";
 	if (per_flags)
 		h.names[h.nlabels++] = "flags";
+	if (disk && !per_disk) { /* --textfile: which disk, without -D too */
+		h.fixed_names[0] = "disk";
+		h.fixed_values[0] = disk;
+	}
 	histrun_check(&o, h.nlabels);
 	loupe_start(&tool, &o);
 
@@ -145,8 +169,6 @@ int main(int argc, char **argv)
 	h.heat_cols = o.milliseconds ? 16 : 26;
 	fprintf(stderr, "Tracing block device I/O... Hit Ctrl-C to end.\n");
 	err = histrun(skel->skeleton, &h, &o);
-	if (h.reported)
-		err = 1; /* said why */
 	err = loupe_finish(skel->skeleton, &o, err);
 out:
 	biolatency_bpf__destroy(skel);

@@ -122,7 +122,7 @@ static __always_inline int loupe_sys_exit(void *ctx, __u32 idx, long nr, long re
 		if (cfg_err.count_by & ERR_BY_ERRNO)
 			k.err = err;
 		if (cfg_err.count_by & ERR_BY_PROCESS)
-			k.pid = bpf_get_current_pid_tgid() >> 32;
+			k.pid = loupe_pid_tgid() >> 32;
 		if (cfg_err.count_by & (ERR_BY_PROCESS | ERR_BY_COMM))
 			bpf_get_current_comm(k.comm, sizeof(k.comm));
 		loupe_count_add(&counts, &k, 1);

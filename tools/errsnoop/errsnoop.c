@@ -91,6 +91,28 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* syscount's spellings (bcc, libbpf-tools) that mean something else here
+ * (doc/compat.tsv) */
+#define FAILURES "errsnoop shows only failed calls, one line each; for counts as " \
+	"syscount -x prints them use -c"
+#define LATENCY "syscount's -L (latency) is -e here: each failing call's LAT(us)"
+#define PROCESS "syscount's -P (per process) is -c -k process here"
+static const struct opt_hint hints[] = {
+	{ "-x", NULL, HINT_ANY, FAILURES },
+	{ "--failures", NULL, HINT_ANY, FAILURES },
+	{ "-e", "ERRNO", HINT_ANY, "-e is the call's latency here; for an errno use -E %s" },
+	{ "-L", NULL, HINT_ANY, LATENCY },
+	{ "--latency", NULL, HINT_ANY, LATENCY },
+	{ "-P", NULL, HINT_ANY, PROCESS },
+	{ "--process", NULL, HINT_ANY, PROCESS },
+	{ "-T", "TOP", HINT_NUMBER, "-T is the time here; for the top %s use -c --top %s" },
+	{ "-l", NULL, HINT_ANY, "syscount's -l is --list here" },
+	{ "-m", NULL, HINT_ANY, "latencies (-e) are in microseconds here; there is no -m" },
+	{ "-c", "PPID", HINT_NUMBER, "bcc's syscount -c (children of a PID) has no "
+	  "counterpart; -c is the count summary here" },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "errsnoop",
 	.summary = "Trace failed system calls: which syscall, which errno, which process.\n"
@@ -98,7 +120,7 @@ static const struct loupe_tool tool = {
 		   "them), EAGAIN, EINTR, and ETIMEDOUT from futex waits.",
 	.usage = "[OPTIONS] [--exec CMD [ARG...]]",
 	.shared = OPTS_PER_EVENT | OPT(O_EXTENDED) | OPT(O_COUNT) | OPT(O_BY) | OPT(O_TOP) |
-		  OPT(O_INTERVAL),
+		  OPT(O_INTERVAL) | OPT(O_TEXTFILE),
 	.opts = opts,
 	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
@@ -114,6 +136,7 @@ static const struct loupe_tool tool = {
 		"  errsnoop -c -k process --top 10 -i 5  # who fails most, every 5 s\n"
 		"  errsnoop -A -s futex -c       # everything futex returns, counted\n"
 		"  errsnoop -j | jq -c 'select(.type==\"event\")'  # JSON\n",
+	.hints = hints,
 };
 
 enum { C_COUNT, LOUPE_EVENT_COLS, C_SYSCALL, C_NR, C_ERRNO, C_ERR, C_RET, C_LAT, C_LAT_NS,
@@ -174,6 +197,14 @@ static int on_event(void *ctx, void *data, size_t size)
 	out_row_end(&out, "event");
 	return 0;
 }
+
+/* --textfile: the count table's columns as labels */
+static const struct count_prom prom = {
+	.metric = "failed_syscalls_total",
+	.help = "Failed system calls (errsnoop -c): by syscall and errno, or as -k says",
+	.labels = (const char *const[C__NR]){ [C_SYSCALL] = "syscall", [C_ERRNO] = "errno",
+					      [C_PID] = "pid", [C_COMM] = "comm" },
+};
 
 static void count_cells(struct out *t, const void *key, void *ctx)
 {
@@ -331,7 +362,7 @@ int main(int argc, char **argv)
 	if (!o.count)
 		out_header(&out);
 	err = o.count ? count_run(skel->skeleton, skel->maps.counts, &out, C_COUNT, C_TIME,
-				  count_cells, NULL, &o) :
+				  count_cells, NULL, &prom, &o) :
 		loupe_poll(skel->maps.events, on_event, NULL, &o);
 	err = loupe_finish(skel->skeleton, &o, err);
 out:

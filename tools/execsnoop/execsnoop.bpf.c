@@ -47,16 +47,27 @@ struct exec_buf {
 
 LOUPE_PERCPU_BUF(bufs, struct exec_buf);
 
+/* t's PID as loupe reports PIDs: when loupe runs in a PID namespace of its
+ * own, that namespace's, 0 outside it (bpf/loupe.bpf.h) */
+static __always_inline __u32 task_pid(struct task_struct *t)
+{
+	if (cfg_pidns.ino)
+		return loupe_task_pid_tgid((__u64)t) >> 32;
+	return BPF_CORE_READ(t, tgid);
+}
+
 /* The parent (its tgid and comm) and, with --ancestors, the chain from the
  * parent up: to init, or with -C to a container's first process (PID 1 in
- * its namespace), which ends the chain of a process inside a container. */
+ * its namespace), which ends the chain of a process inside a container.
+ * When loupe runs in a PID namespace of its own, the chain ends at that
+ * namespace's init (PID 1), or at a task outside it (PID 0). */
 static __always_inline bool family(struct execsnoop_event *e)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct task_struct *p = BPF_CORE_READ(t, real_parent);
 	int i;
 
-	e->ppid = BPF_CORE_READ(p, tgid);
+	e->ppid = task_pid(p);
 	BPF_CORE_READ_STR_INTO(&e->pcomm, p, comm);
 	if (cfg_exec.ppid && e->ppid != cfg_exec.ppid)
 		return false;
@@ -64,7 +75,7 @@ static __always_inline bool family(struct execsnoop_event *e)
 	for (i = 0; i < EXEC_ANCESTORS; i++) {
 		if (i >= cfg_exec.ancestors || !p)
 			break;
-		e->anc[i].pid = BPF_CORE_READ(p, tgid);
+		e->anc[i].pid = task_pid(p);
 		BPF_CORE_READ_STR_INTO(&e->anc[i].comm, p, comm);
 		e->anc[i].vpid = cfg_task.on ? loupe_task_vpid(p) : 0;
 		e->nanc = i + 1;

@@ -43,6 +43,15 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's and libbpf-tools' spellings that mean something else here
+ * (doc/compat.tsv) */
+static const struct opt_hint hints[] = {
+	{ "-P", "PPID", HINT_ANY, "bcc's -P is --ppid %s here" },
+	{ "--fails", NULL, HINT_ANY,
+	  "failed execs are shown by default here; -x (--failed) shows only them" },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "execsnoop",
 	.summary = "Trace execve(2) and execveat(2): which programs start, with which\n"
@@ -65,6 +74,7 @@ static const struct loupe_tool tool = {
 		"  execsnoop --ancestors -q      # who started it, arguments quoted\n"
 		"  execsnoop --exec make         # only what 'make' runs\n"
 		"  execsnoop -j | jq -c 'select(.type==\"event\") | .args'  # JSON\n",
+	.hints = hints,
 };
 
 enum { LOUPE_EVENT_COLS, C_PPID, C_PCOMM, C_RET, C_ERR, C_ERRNO, C_SYSCALL, C_ANC, C_EXE,

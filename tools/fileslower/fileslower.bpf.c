@@ -163,7 +163,7 @@ static __always_inline void count(struct fs_buf *b, __u32 idx, __u64 delta)
 		if (cfg_fs.hist_by & FS_BY_OP)
 			k->op = idx + 1;
 		if (cfg_fs.hist_by & FS_BY_PROCESS)
-			k->pid = bpf_get_current_pid_tgid() >> 32;
+			k->pid = loupe_pid_tgid() >> 32;
 		if (cfg_fs.hist_by & (FS_BY_PROCESS | FS_BY_COMM))
 			bpf_get_current_comm(k->comm, sizeof(k->comm));
 		if (cfg_fs.hist_by & FS_BY_FILE)

@@ -21,13 +21,16 @@ static uint64_t min_ns = DEFAULT_MIN_NS;
 static bool min_given, hist;
 static const char *fs_type;
 
-/* --min DUR: 0 shows every operation */
+/* --min DUR: 0 shows every operation. Other numbers need their unit:
+ * fsslower's --min 5 is 5 ms, a bare duration here would be 5 s. */
 static int parse_min(const char *arg, void *dst)
 {
 	if (!strcmp(arg, "0")) {
 		*(uint64_t *)dst = 0;
 		return 0;
 	}
+	if (arg[strspn(arg, "0123456789.")] == 0)
+		return -EINVAL;
 	return parse_duration(arg, dst);
 }
 
@@ -55,7 +58,8 @@ static int positional(int argc, char **argv, struct loupe_opts *lo, char *err, s
 			return -EINVAL;
 		}
 	if (argc > 1) {
-		snprintf(err, len, "unexpected argument '%.64s' (usage: [min_ms])", argv[1]);
+		snprintf(err, len, "unexpected argument '%s' (usage: [min_ms])",
+			 opts_esc(argv[1], e, sizeof(e)));
 		return -EINVAL;
 	}
 	if (min_given) {
@@ -85,7 +89,7 @@ static int parse_min_opt(const char *arg, void *dst)
 static const char *const by_names[] = { "op", "file", "process", "comm", NULL };
 
 static const struct tool_opt opts[] = {
-	{ 0, "min", "DUR", "threshold (10ms, 500us; 0: everything; default 10ms)",
+	{ 0, "min", "DUR", "threshold with its unit (10ms, 500us; 0: everything; default 10ms)",
 	  parse_min_opt, &min_ns },
 	{ 'a', "all-files", NULL, "pipes, sockets and devices too, labelled by kind", NULL,
 	  &cfg.all_kinds },
@@ -96,6 +100,19 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's and fsslower's (libbpf-tools) spellings that mean something else
+ * here (doc/compat.tsv) */
+#define CSV "fsslower's -c (CSV) is -j (JSON) here"
+static const struct opt_hint hints[] = {
+	{ "-t", "FS", HINT_WORD, "-t is the elapsed time here; for a file system use --fs %s" },
+	{ "--type", "FS", HINT_ANY, "fsslower's --type is --fs %s here" },
+	{ "-c", NULL, HINT_ANY, CSV },
+	{ "--csv", NULL, HINT_ANY, CSV },
+	{ "--min", "MS", HINT_NUMBER,
+	  "a duration here: fsslower's --min %s (milliseconds) is --min %sms" },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "fileslower",
 	.summary = "Trace synchronous file reads, writes, syncs and opens slower than a\n"
@@ -103,7 +120,7 @@ static const struct loupe_tool tool = {
 		   "transferred; or histograms (--hist) and heat maps (--heatmap) of them.",
 	.usage = "[OPTIONS] [min_ms]",
 	.shared = OPTS_PER_EVENT | OPT(O_FULL_PATH) | OPT(O_BY) | OPT(O_INTERVAL) |
-		  OPT(O_HEATMAP) | OPT(O_SVG) | OPT(O_MILLISECONDS),
+		  OPT(O_HEATMAP) | OPT(O_SVG) | OPT(O_MILLISECONDS) | OPT(O_TEXTFILE),
 	.opts = opts,
 	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
@@ -111,6 +128,8 @@ static const struct loupe_tool tool = {
 		[O_BY] = "--hist: one histogram per op, file, process, comm",
 		[O_INTERVAL] = "--hist/--heatmap: a summary every DUR",
 		[O_MILLISECONDS] = "--hist: histogram in milliseconds",
+		[O_TEXTFILE] = "--hist: rewrite FILE with the histograms every interval, in "
+			       "Prometheus text format (for node_exporter)",
 	},
 	.examples =
 		"  fileslower                    # file I/O slower than 10 ms\n"
@@ -123,6 +142,7 @@ static const struct loupe_tool tool = {
 		"  fileslower -j | jq -c 'select(.type==\"event\")'  # JSON\n",
 	.positional = positional,
 	.needs_btf = true,
+	.hints = hints,
 };
 
 static const char *const sys_names[SYS__NR] = {
@@ -236,7 +256,10 @@ int main(int argc, char **argv)
 	static const char *const label_names[] = { "op", "file", "process", "comm" };
 	struct bpf_object_open_opts oo;
 	struct fileslower_bpf *skel;
-	struct histrun h = { .labels = key_labels, .what = "ops" };
+	struct histrun h = {
+		.labels = key_labels, .what = "ops", .metric = "op_latency_seconds",
+		.help = "Latency of synchronous file operations (read, write, fsync, open...)",
+	};
 	struct sys_choice sc;
 	struct loupe_opts co;
 	uint32_t by = 0;
@@ -244,8 +267,12 @@ int main(int argc, char **argv)
 
 	loupe_parse(&tool, argc, argv, &o);
 	hist = hist || o.heatmap || o.svg;
-	if (!hist && (o.by || o.interval_ns || o.milliseconds))
-		loupe_usage_error("-k, -i and -m shape histograms: they need --hist or --heatmap");
+	if (!hist && o.milliseconds && min_given && !o.by && !o.interval_ns)
+		loupe_usage_error("-m shapes histograms and needs --hist or --heatmap; "
+				  "fsslower's -m MIN is min_ms here: drop the -m");
+	if (!hist && (o.by || o.interval_ns || o.milliseconds || o.textfile))
+		loupe_usage_error("-k, -i, -m and --textfile shape histograms: they need --hist "
+				  "or --heatmap");
 	if (hist && (o.max_events || o.elapsed || o.print_uid || o.buffer_size_given))
 		loupe_usage_error("--max-events, -t, -U and --buffer-size are for events: "
 				  "not with --hist or --heatmap");
@@ -321,8 +348,6 @@ int main(int argc, char **argv)
 		h.heat_cols = o.milliseconds ? 16 : 26;
 		fprintf(stderr, "Tracing file I/O latency... Hit Ctrl-C to end.\n");
 		err = histrun(skel->skeleton, &h, &o);
-		if (h.reported)
-			err = 1; /* said why */
 	}
 	err = loupe_finish(skel->skeleton, &o, err);
 out:

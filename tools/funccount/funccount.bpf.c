@@ -66,7 +66,7 @@ static __always_inline int hit(__u64 probe)
 		if (cfg_fc.by & FC_BY_PROBE)
 			k.probe = (__u32)probe;
 		if (cfg_fc.by & FC_BY_PROCESS)
-			k.pid = bpf_get_current_pid_tgid() >> 32;
+			k.pid = loupe_pid_tgid() >> 32;
 		if (cfg_fc.by & (FC_BY_PROCESS | FC_BY_COMM))
 			bpf_get_current_comm(k.comm, sizeof(k.comm));
 		loupe_count_add(&keyed, &k, 1);

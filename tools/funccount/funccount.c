@@ -43,8 +43,26 @@ static int parse_cpus(const char *arg, void *dst)
 	return parse_list(arg, cpu_item, dst);
 }
 
+/* A message that quotes patterns, paths and ELF symbol names, any bytes:
+ * escaped as text output is, so stderr stays one clean line. */
+static const char *msg_safe(const char *msg, char *buf)
+{
+	buf[esc_text(buf, msg, strlen(msg))] = 0;
+	return buf;
+}
+
 static int positional(int argc, char **argv, struct loupe_opts *lo, char *err, size_t len)
 {
+	char e[300];
+	int i;
+
+	/* 'funccount c:malloc -d 5' would count a function named -d */
+	for (i = 0; i < argc; i++)
+		if (argv[i][0] == '-') {
+			snprintf(err, len, "'%s': options go before the PATTERNs",
+				 opts_esc(argv[i], e, sizeof(e)));
+			return -EINVAL;
+		}
 	patterns = argv;
 	npatterns = argc;
 	return 0;
@@ -61,13 +79,24 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's spellings that mean something else here (doc/compat.tsv) */
+#define DEBUG "bcc's -D (print the BPF program) has no counterpart; -v says which " \
+	"hooks were used"
+static const struct opt_hint hints[] = {
+	{ "-c", "CPU", HINT_ANY, "bcc's -c is --cpu %s here" },
+	{ "-D", NULL, HINT_ANY, DEBUG },
+	{ "--debug", NULL, HINT_ANY, DEBUG },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "funccount",
 	.summary = "Count how often tracepoints, user functions, USDT probes and kernel\n"
 		   "functions (where the kernel allows it) fire, matching PATTERNs:\n"
 		   "  t:CAT:EVENT  u:LIB:PROBE  LIB:SYMBOL  /path:SYMBOL  k:FUNC  (globs)",
 	.usage = "[OPTIONS] PATTERN...",
-	.shared = OPTS_ALL | OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL) | OPT(O_SVG),
+	.shared = OPTS_ALL | OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL) | OPT(O_SVG) |
+		  OPT(O_TEXTFILE),
 	.opts = opts,
 	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
@@ -85,6 +114,7 @@ static const struct loupe_tool tool = {
 		"  funccount -d 10 -j 'c:str*' | jq -c 'select(.type==\"count\")'\n",
 	.positional = positional,
 	.positional_values = OV_PROBE,
+	.hints = hints,
 };
 
 enum { C_PID, C_COMM, C_FUNC, C_COUNT, C_TIME, C__NR };
@@ -106,9 +136,19 @@ static void count_cells(struct out *t, const void *key, void *ctx)
 	out_str(t, C_COMM, k->comm, strnlen(k->comm, sizeof(k->comm)));
 }
 
+/* --textfile: the count table's columns as labels */
+static const struct count_prom prom = {
+	.metric = "hits_total",
+	.help = "Hits of tracepoints, functions and USDT probes (funccount): by probe, "
+		"or as -k says",
+	.labels = (const char *const[C__NR]){ [C_FUNC] = "probe", [C_PID] = "pid",
+					      [C_COMM] = "comm" },
+};
+
 struct run {
 	struct funccount_bpf *skel;
 	struct count_table *t;
+	struct count_out *co;
 	struct out out;
 };
 
@@ -119,7 +159,6 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 	int fd = bpf_map__fd(r->skel->maps.counts), ncpu = libbpf_num_possible_cpus(), err = 0;
 	uint64_t *vals = calloc((size_t)ncpu, sizeof(uint64_t));
 	uint32_t i;
-	char ts[16];
 
 	if (!vals)
 		return -ENOMEM;
@@ -145,20 +184,8 @@ static int summary(void *c, uint32_t gen, uint64_t wall, bool last)
 		}
 	}
 	free(vals);
-	if (err)
-		return err;
-	stats_add_events(count_table__total(r->t));
-	if (!o.json) {
-		if (o.interval_ns)
-			fputc('\n', stdout);
-		if (o.timestamp) {
-			fmt_hms(ts, sizeof(ts), wall, false);
-			printf("%-8s\n", ts);
-		}
-	}
-	count_table__print(r->t, &r->out, C_COUNT, C_TIME, wall, o.top, count_cells, NULL);
 	(void)last;
-	return 0;
+	return err ? err : count_out__table(r->co, r->t, wall);
 }
 
 /* Kernel functions: kprobe.multi (one link), else a kprobe per function.
@@ -323,7 +350,7 @@ int main(int argc, char **argv)
 	struct funccount_bpf *skel;
 	struct run r = { 0 };
 	struct interval iv;
-	char err_msg[512];
+	char err_msg[512], safe[sizeof(err_msg) * 4 + 1];
 	uint32_t by = FC_BY_PROBE;
 	int err, i;
 
@@ -335,12 +362,12 @@ int main(int argc, char **argv)
 				  "process, comm", o.by);
 	if (o.svg && !offset_heatmap)
 		loupe_usage_error("--svg draws the --offset-heatmap: give both");
-	if (offset_heatmap && (o.by || o.top || o.interval_ns))
-		loupe_usage_error("--offset-heatmap draws a row per second: not with -k, --top "
-				  "or -i");
+	if (offset_heatmap && (o.by || o.top || o.interval_ns || o.textfile))
+		loupe_usage_error("--offset-heatmap draws a row per second: not with -k, --top, "
+				  "-i or --textfile");
 	for (i = 0; i < npatterns; i++)
 		if (patterns_syntax(patterns[i], regex, err_msg, sizeof(err_msg)))
-			loupe_usage_error("%s", err_msg);
+			loupe_usage_error("%s", msg_safe(err_msg, safe));
 	cfg.by = by;
 	loupe_start(&tool, &o);
 
@@ -349,9 +376,9 @@ int main(int argc, char **argv)
 		err = patterns_expand(patterns[i], regex, o.npids ? (pid_t)o.pids[0] : 0, &probes,
 				      err_msg, sizeof(err_msg));
 		if (err == -EINVAL)
-			loupe_usage_error("%s", err_msg);
+			loupe_usage_error("%s", msg_safe(err_msg, safe));
 		if (err)
-			return loupe_failf("%s", err_msg);
+			return loupe_failf("%s", msg_safe(err_msg, safe));
 	}
 	if (probes.nifunc)
 		loupe_warn("left out %zu IFUNC symbol%s (e.g. %s): a uprobe there counts the "
@@ -414,16 +441,17 @@ int main(int argc, char **argv)
 		o.interval_ns = 1000000000ULL;
 		histrun_check(&o, 0);
 		err = histrun(skel->skeleton, &h, &o);
-		if (h.reported)
-			err = 1; /* said why */
 	} else {
 		out_init(&r.out, stdout, o.json, cols, C__NR, OUT_BIT(C_FUNC) | OUT_BIT(C_COUNT) |
 			 (by & FC_BY_PROCESS ? OUT_BIT(C_PID) : 0) |
 			 (by & (FC_BY_PROCESS | FC_BY_COMM) ? OUT_BIT(C_COMM) : 0));
 		r.t = count_table__new(sizeof(struct funccount_key));
-		err = r.t ? interval__init(&iv, skel->skeleton, &o) : -ENOMEM;
+		r.co = count_out__new(&r.out, C_COUNT, C_TIME, count_cells, NULL, &prom, &o,
+				      skel->skeleton);
+		err = r.t && r.co ? interval__init(&iv, skel->skeleton, &o) : -ENOMEM;
 		if (!err)
 			err = interval__run(&iv, summary, &r);
+		count_out__free(r.co);
 		count_table__free(r.t);
 	}
 	err = loupe_finish(skel->skeleton, &o, err);

@@ -19,6 +19,115 @@ struct matcher {
 	regex_t re;
 };
 
+#define RE_COST_MAX 4096
+#define RE_DEPTH_MAX 32
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / 4 / b ? UINT64_MAX / 4 : a * b;
+}
+
+/* About how many nodes glibc's regcomp() builds for an ERE: it copies the
+ * operand of '+' and of {n,m} (a+ is aa*, a{3} is aaa), so stacked or
+ * nested repetitions grow geometrically ('x++++...' of 40 '+' takes more
+ * than 2 GB). Each atom counts 1, a group its contents; a repetition
+ * multiplies what it repeats; a repetition of a repetition is refused
+ * outright (the maximum). Saturates instead of overflowing. */
+static uint64_t re_cost(const char *re)
+{
+	uint64_t total[RE_DEPTH_MAX + 1] = { 0 }, last[RE_DEPTH_MAX + 1] = { 0 };
+	bool rep = false;
+	int d = 0;
+
+	while (*re) {
+		uint64_t f = 0, atom = 1;
+		char c = *re++;
+
+		/* a repetition of a repetition ('**', '+?', '{2}*'): undefined in
+		 * POSIX EREs, and glibc takes exponential time over a run of them */
+		if (rep && strchr("*+?{", c))
+			return UINT64_MAX / 4;
+		rep = false;
+
+		switch (c) {
+		case '\\':
+			if (*re)
+				re++;
+			break;
+		case '[': /* a bracket expression: one atom */
+			if (*re == '^')
+				re++;
+			if (*re == ']')
+				re++;
+			while (*re && *re != ']') {
+				if (*re == '[' && (re[1] == ':' || re[1] == '.' || re[1] == '=')) {
+					char k = re[1];
+
+					for (re += 2; *re && !(re[0] == k && re[1] == ']'); re++)
+						;
+					if (*re)
+						re++;
+				}
+				if (*re)
+					re++;
+			}
+			if (*re)
+				re++;
+			break;
+		case '(':
+			if (d == RE_DEPTH_MAX)
+				return UINT64_MAX / 4;
+			d++;
+			total[d] = last[d] = 0;
+			continue;
+		case ')':
+			if (!d)
+				break;
+			atom = total[d] + 1;
+			d--;
+			break;
+		case '|':
+			last[d] = 0;
+			continue;
+		case '*': case '?':
+			f = 1;
+			break;
+		case '+':
+			f = 2;
+			break;
+		case '{': {
+			unsigned long a = strtoul(re, (char **)&re, 10), b = a;
+
+			if (*re == ',')
+				b = strtoul(re + 1, (char **)&re, 10);
+			if (*re == '}')
+				re++;
+			f = (a > b ? a : b) + 1;
+			break;
+		}
+		default:
+			break;
+		}
+		if (f) { /* a repetition of the last atom */
+			uint64_t grown = sat_mul(last[d], f);
+
+			rep = true;
+			total[d] = total[d] - last[d] + grown;
+			last[d] = grown;
+			continue;
+		}
+		last[d] = atom;
+		total[d] += atom;
+		if (total[d] > UINT64_MAX / 8)
+			return UINT64_MAX / 4;
+	}
+	while (d > 0) { /* unclosed groups: regcomp refuses them anyway */
+		total[d - 1] += total[d];
+		d--;
+	}
+	return total[0];
+}
+
 static int matcher_init(struct matcher *m, const char *pat, bool regex, char *err,
 			size_t len)
 {
@@ -32,6 +141,17 @@ static int matcher_init(struct matcher *m, const char *pat, bool regex, char *er
 	}
 	if (!regex)
 		return 0;
+	if (strlen(pat) > sizeof(anchored) - 8) {
+		snprintf(err, len, "a regular expression of at most %zu bytes",
+			 sizeof(anchored) - 8);
+		return -EINVAL;
+	}
+	if (re_cost(pat) > RE_COST_MAX) {
+		snprintf(err, len, "'%.200s': too large a regular expression once its "
+			 "repetitions are expanded (at most %d atoms), or a repetition "
+			 "repeated ('a**')", pat, RE_COST_MAX);
+		return -EINVAL;
+	}
 	snprintf(anchored, sizeof(anchored), "^(%s)$", pat);
 	if (regcomp(&m->re, anchored, REG_EXTENDED | REG_NOSUB)) {
 		snprintf(err, len, "'%.200s' is not a valid regular expression", pat);
@@ -406,8 +526,9 @@ static int parse(const char *pattern, bool regex, struct parsed *ps, char *err, 
 		ps->prov = n == 4 ? parts[2] : NULL;
 		ps->name = parts[n - 1];
 	} else if (n == 3 && !strcmp(parts[0], "p")) {
+		/* bcc's own spelling: p::FUNC is a kernel function */
 		ps->form = *parts[1] ? F_FUNC : F_KFUNC;
-		ps->lib = parts[1];
+		ps->lib = *parts[1] ? parts[1] : NULL;
 		ps->name = parts[2];
 	} else if (n == 2 && !strcmp(parts[0], "k")) {
 		ps->form = F_KFUNC;

@@ -198,7 +198,7 @@ static __always_inline int leave(long ret)
 	if (cfg_open.nprefix && !prefix_pass(e->path, len))
 		goto out;
 	if (cfg_count_by) {
-		count_open(e, len, pid_tgid >> 32);
+		count_open(e, len, loupe_pid_tgid_of(pid_tgid) >> 32);
 		goto out;
 	}
 	loupe_event_hdr(&e->hdr);

@@ -60,6 +60,16 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's and libbpf-tools' spellings that mean something else here
+ * (doc/compat.tsv) */
+static const struct opt_hint hints[] = {
+	{ "--extended_fields", NULL, HINT_ANY, "bcc's --extended_fields is -e (--extended) here" },
+	{ "--extended-fields", NULL, HINT_ANY,
+	  "libbpf-tools' --extended-fields is -e (--extended) here" },
+	{ "--flag_filter", "O_FLAG", HINT_ANY, "bcc's --flag_filter is -f %s (--flag) here" },
+	{ 0 }
+};
+
 static struct loupe_tool tool = {
 	.name = "opensnoop",
 	.summary = "Trace open(2), openat(2), openat2(2), creat(2), open_by_handle_at(2):\n"
@@ -67,7 +77,7 @@ static struct loupe_tool tool = {
 		   "MODE; -F makes relative names absolute, and --path then matches those.",
 	.usage = "[OPTIONS] [--exec CMD [ARG...]]",
 	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_FULL_PATH) |
-		  OPT(O_COUNT) | OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL),
+		  OPT(O_COUNT) | OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL) | OPT(O_TEXTFILE),
 	.opts = opts,
 	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
@@ -86,6 +96,7 @@ static struct loupe_tool tool = {
 		"  opensnoop -c -k path --top 5  # the 5 paths opened most (-k process,comm)\n"
 		"  opensnoop -j | jq 'select(.type==\"event\") | .path'  # JSON\n"
 		"  opensnoop -d 10s > opens.txt  # 10 seconds into a file\n",
+	.hints = hints,
 };
 
 enum { C_COUNT, LOUPE_EVENT_COLS, C_FD, C_ERR, C_ERRNO, C_RET, C_SYSCALL, C_FLAGS, C_MODE,
@@ -162,6 +173,14 @@ static void count_cells(struct out *t, const void *key, void *ctx)
 	out_str(t, C_PATH, k->path, strnlen(k->path, sizeof(k->path)));
 }
 
+/* --textfile: the count table's columns as labels (-x: failed opens) */
+static struct count_prom prom = {
+	.metric = "opens_total",
+	.help = "Opens of files (opensnoop -c): by process and path, or as -k says",
+	.labels = (const char *const[C__NR]){ [C_PID] = "pid", [C_COMM] = "comm",
+					      [C_PATH] = "path" },
+};
+
 static uint32_t shown_cols(uint32_t by)
 {
 	if (o.count)
@@ -189,6 +208,11 @@ int main(int argc, char **argv)
 	loupe_parse(&tool, argc, argv, &o);
 	by = count_by_option(&o, "process,path", tool.by_keys);
 	tool.needs_btf = o.full_path;
+	if (o.failed) {
+		prom.metric = "failed_opens_total";
+		prom.help = "Failed opens of files (opensnoop -c -x): by process and path, "
+			    "or as -k says";
+	}
 	loupe_start(&tool, &o);
 	out_init(&out, stdout, o.json, cols, C__NR, shown_cols(by));
 
@@ -242,7 +266,7 @@ int main(int argc, char **argv)
 	if (!o.count) /* -c: a count table per -i interval, or one at the end */
 		out_header(&out);
 	err = o.count ? count_run(s, full ? full->maps.counts : def->maps.counts, &out,
-				  C_COUNT, C_TIME, count_cells, NULL, &o) :
+				  C_COUNT, C_TIME, count_cells, NULL, &prom, &o) :
 		loupe_poll(full ? full->maps.events : def->maps.events, on_event, NULL, &o);
 	err = loupe_finish(s, &o, err);
 out:

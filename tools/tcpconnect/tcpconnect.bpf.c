@@ -162,6 +162,8 @@ static __always_inline void finish(struct tcpconnect_event *e)
 			k.pid = e->hdr.pid;
 		if (by & (TCP_BY_PROCESS | TCP_BY_COMM))
 			__builtin_memcpy(k.comm, e->hdr.comm, 16);
+		if (by & TCP_BY_RESULT)
+			k.err = e->ret < 0 ? (__u16)-e->ret : 0;
 		loupe_count_add(&counts, &k, 1);
 		return;
 	}

@@ -43,7 +43,7 @@ static int parse_ports(const char *arg, void *dst)
 
 /* -k keys, in the order of the key bits */
 static const char *const by_names[] = { "addr", "port", "lport", "process", "comm", "dest",
-					NULL };
+					"result", NULL };
 
 static const struct tool_opt opts[] = {
 	{ 'P', "port", "PORT[,...]", "only these server ports (1-65535; at most 64)",
@@ -56,6 +56,29 @@ static const struct tool_opt opts[] = {
 	{ 0 },
 };
 
+/* bcc's, libbpf-tools' and tcpconnlat's spellings that mean something
+ * else here (doc/compat.tsv) */
+#define NO_DNS "bcc's -d (DNS queries) has no counterpart; -d is the duration here"
+#define SPORT "libbpf-tools' -s (source port) is -L here; with -c, -k lport"
+#define CGMAP "libbpf-tools' -C takes a pinned BPF map; here -C is the CONTAINER column " \
+	"and --cgroup takes a cgroup v2 directory"
+#define MNTNS "libbpf-tools' -M (mount namespaces) has no counterpart; filter by " \
+	"--cgroup PATH or --container ID"
+static const struct opt_hint hints[] = {
+	{ "-d", NULL, HINT_ANY, NO_DNS },
+	{ "--dns", NULL, HINT_ANY, NO_DNS },
+	{ "-s", NULL, HINT_ANY, SPORT },
+	{ "--source-port", NULL, HINT_ANY, SPORT },
+	{ "-C", "MAP", HINT_ANY, CGMAP },
+	{ "--C", "MAP", HINT_ANY, CGMAP },
+	{ "-M", "MAP", HINT_ANY, MNTNS },
+	{ "--M", "MAP", HINT_ANY, MNTNS },
+	{ NULL, "MIN_MS", HINT_NUMBER, "tcpconnlat's min_ms has no counterpart: -e shows "
+	  "every connect's LAT(ms); keep the slow ones with -e -j | "
+	  "jq 'select(.type==\"event\" and .lat_ns >= %s * 1e6)'" },
+	{ 0 }
+};
+
 static const struct loupe_tool tool = {
 	.name = "tcpconnect",
 	.summary = "Trace TCP connects (or, with --accept, accepted connections): who\n"
@@ -63,13 +86,13 @@ static const struct loupe_tool tool = {
 		   "(ECONNREFUSED, ETIMEDOUT...), also for non-blocking connects.",
 	.usage = "[OPTIONS] [--exec CMD [ARG...]]",
 	.shared = OPTS_PER_EVENT | OPT(O_FAILED) | OPT(O_EXTENDED) | OPT(O_COUNT) |
-		  OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL),
+		  OPT(O_BY) | OPT(O_TOP) | OPT(O_INTERVAL) | OPT(O_TEXTFILE),
 	.opts = opts,
 	.by_keys = by_names,
 	.shared_help = (const char *const[O__NR]){
 		[O_FAILED] = "only failed connects",
 		[O_EXTENDED] = "LAT(ms): the connect's latency (SYN sent to outcome)",
-		[O_BY] = "count by: dest, addr, port, lport, process, comm",
+		[O_BY] = "count by: dest, addr, port, lport, process, comm, result",
 	},
 	.needs_btf = true,
 	.examples =
@@ -78,8 +101,10 @@ static const struct loupe_tool tool = {
 		"  tcpconnect -P 80,443 -e       # to web ports, with connect latency\n"
 		"  tcpconnect -c -k dest --top 10  # the 10 destinations most used\n"
 		"  tcpconnect --accept -P 22 -c  # who connects to my port 22\n"
+		"  tcpconnect -c -k result,port  # outcomes (ok, ECONNREFUSED...) per port\n"
 		"  tcpconnect -6 -L -U           # IPv6 only, local port, user ID\n"
 		"  tcpconnect -j | jq -c 'select(.type==\"event\")'  # JSON\n",
+	.hints = hints,
 };
 
 enum { C_COUNT, LOUPE_EVENT_COLS, C_IP, C_SADDR, C_LPORT, C_DADDR, C_DPORT, C_RADDR,
@@ -170,9 +195,23 @@ static void count_cells(struct out *t, const void *key, void *ctx)
 		out_uint(t, C_PORT, k->port);
 	if (by & TCP_BY_LPORT)
 		out_uint(t, C_LPORT2, k->lport);
+	if (by & TCP_BY_RESULT) {
+		out_errno(t, -1, C_ERR, C_ERRNO, -(int64_t)k->err);
+		if (k->err)
+			out_errno(t, -1, -1, C_RESULT, -(int64_t)k->err);
+		else
+			out_cstr(t, C_RESULT, "ok");
+	}
 	out_uint(t, C_PID, k->pid);
 	out_str(t, C_COMM, k->comm, strnlen(k->comm, sizeof(k->comm)));
 }
+
+/* --textfile: the count table's columns as labels */
+static struct count_prom prom = {
+	.labels = (const char *const[C__NR]){ [C_ADDR] = "addr", [C_PORT] = "port",
+		[C_LPORT2] = "lport", [C_PID] = "pid", [C_COMM] = "comm",
+		[C_RESULT] = "result" },
+};
 
 static uint32_t shown_cols(uint32_t by)
 {
@@ -183,7 +222,8 @@ static uint32_t shown_cols(uint32_t by)
 		       (by & (TCP_BY_PROCESS | TCP_BY_COMM) ? OUT_BIT(C_COMM) : 0) |
 		       (by & TCP_BY_ADDR ? OUT_BIT(C_IP) | OUT_BIT(C_ADDR) : 0) |
 		       (by & TCP_BY_PORT ? OUT_BIT(C_PORT) : 0) |
-		       (by & TCP_BY_LPORT ? OUT_BIT(C_LPORT2) : 0);
+		       (by & TCP_BY_LPORT ? OUT_BIT(C_LPORT2) : 0) |
+		       (by & TCP_BY_RESULT ? OUT_BIT(C_RESULT) : 0);
 	shown = event_cols_shown(&o, C_TIME) | OUT_BIT(C_IP);
 	if (accepts)
 		return shown | OUT_BIT(C_RADDR) | OUT_BIT(C_RPORT) | OUT_BIT(C_LADDR) |
@@ -210,6 +250,11 @@ int main(int argc, char **argv)
 	by = count_by_option(&o, accepts ? "process,addr,port" : "process,dest", tool.by_keys);
 	if (by & 32) /* dest: the address and its port */
 		by = (by & ~32u) | TCP_BY_ADDR | TCP_BY_PORT;
+	prom.metric = accepts ? "accepts_total" : o.failed ? "failed_connects_total" :
+		      "connects_total";
+	prom.help = accepts ? "Accepted TCP connections (tcpconnect --accept -c), as -k says" :
+		    "TCP connects (tcpconnect -c; with -x failed ones), as -k says "
+		    "(result: ok or the errno)";
 	loupe_start(&tool, &o);
 	out_init(&out, stdout, o.json, cols, C__NR, shown_cols(by));
 
@@ -253,7 +298,7 @@ int main(int argc, char **argv)
 	if (!o.count)
 		out_header(&out);
 	err = o.count ? count_run(skel->skeleton, skel->maps.counts, &out, C_COUNT, C_TIME,
-				  count_cells, &by, &o) :
+				  count_cells, &by, &prom, &o) :
 		loupe_poll(skel->maps.events, on_event, NULL, &o);
 	err = loupe_finish(skel->skeleton, &o, err);
 out:

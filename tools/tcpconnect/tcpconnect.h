@@ -34,13 +34,13 @@ struct tcpconnect_event {
 /* -c: connects counted in the kernel (map "counts"), keyed by what -k
  * picks; the fields it does not pick are zero. */
 enum { TCP_BY_ADDR = 1, TCP_BY_PORT = 2, TCP_BY_LPORT = 4, TCP_BY_PROCESS = 8,
-       TCP_BY_COMM = 16 };
+       TCP_BY_COMM = 16, TCP_BY_RESULT = 64 }; /* 32: -k dest, user space only */
 struct tcpconnect_count_key {
 	__u32 gen;       /* generation (bpf/summary.bpf.h) */
 	__u16 family;    /* with BY_ADDR */
 	__u16 port;      /* BY_PORT: the server's port */
 	__u16 lport;     /* BY_LPORT */
-	__u16 pad;
+	__u16 err;       /* BY_RESULT: the errno, 0 when established */
 	__u32 pid;       /* BY_PROCESS */
 	__u8 addr[16];   /* BY_ADDR: the other end */
 	char comm[16];   /* BY_PROCESS, BY_COMM */

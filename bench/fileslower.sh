@@ -82,6 +82,12 @@ case $FSTYPE in btrfs|xfs|nfs) LT_FS=$FSTYPE ;; ext2/ext3) LT_FS=ext4 ;; esac
 LT_WHY=""
 [[ -x $LT ]] && LT_WHY=$(cannot_run "$LT" -t "$LT_FS")
 [[ -n $LT_WHY ]] && log "fsslower cannot run here: $LT_WHY"
+if [[ ! -x $LT ]]; then
+	note "libbpf-tools' fsslower not tried: no $LT"
+elif [[ -z $LT_WHY ]]; then
+	# (kprobes work on this kernel: say so rather than leave it out silently)
+	note "fsslower -t $LT_FS attached here (this kernel has kprobes) but this script does not measure it: compare it by hand"
+fi
 
 tracer_cmd() {	# variant -> TCMD, HOW
 	case $1 in

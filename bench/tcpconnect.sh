@@ -72,8 +72,13 @@ watch_binaries "$LOUPE"
 declare -A PEER_WHY
 [[ -x $LT ]] && PEER_WHY[lt]=$(cannot_run "$LT")
 command -v bpftrace >/dev/null && [[ -r $BT_SCRIPT ]] && PEER_WHY[bpftrace]=$(cannot_run bpftrace "$BT_SCRIPT")
+[[ -x $LT ]] || note "libbpf-tools' tcpconnect not tried: no $LT"
+{ command -v bpftrace >/dev/null && [[ -r $BT_SCRIPT ]]; } || note "bpftrace's tcpconnect.bt not tried: no bpftrace or no $BT_SCRIPT"
 for p in lt bpftrace; do
 	[[ -n ${PEER_WHY[$p]-} ]] && log "$p cannot run here: ${PEER_WHY[$p]}"
+	# (kprobes work on this kernel: say so rather than leave it out silently)
+	[[ -n ${PEER_WHY[$p]+set} && -z ${PEER_WHY[$p]} ]] &&
+		note "$p attached here (this kernel has kprobes) but this script does not measure it: compare it by hand"
 done
 
 tracer_cmd() {	# variant -> TCMD, HOW

@@ -12,6 +12,10 @@
  * machine (a tool's syscall source on raw_syscalls). floor -m picks which
  * of these programs are loaded (floor.c).
  *
+ * And three empty programs without a target (a classic tracepoint, a raw
+ * tracepoint, a uprobe) that floor attaches where -m tp:, rawtp: and
+ * uprobe: items say: the floor of any other tool's hooks.
+ *
  * The tracepoint contexts are declared by hand from
  * /sys/kernel/tracing/events/syscalls/<name>/format (syscall tracepoint
  * layouts are stable ABI). There is no vmlinux.h and no CO-RE relocation, so
@@ -102,6 +106,24 @@ int floor_raw_sys_enter(void *ctx)
 
 SEC("raw_tp/sys_exit")
 int floor_raw_sys_exit(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint")
+int floor_tp_any(void *ctx)
+{
+	return 0;
+}
+
+SEC("raw_tp")
+int floor_rawtp_any(void *ctx)
+{
+	return 0;
+}
+
+SEC("uprobe")
+int floor_uprobe_any(void *ctx)
 {
 	return 0;
 }

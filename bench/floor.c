@@ -5,12 +5,17 @@
  * produces no per-event output: it is the floor against which real tracers
  * are compared.
  *
- * usage: floor [-v] [-m MODE] [OBJECT]
+ * usage: floor [-v] [-m ITEM[,ITEM...]] [OBJECT]
  *   (default OBJECT: floor.bpf.o next to this binary)
  *   -m tp6     the six syscall tracepoints of opensnoop: sys_enter/exit of
  *              open, openat, openat2 (the default)
  *   -m openat  only syscalls:sys_enter_openat and sys_exit_openat
  *   -m raw     raw_tp raw_syscalls sys_enter and sys_exit (every syscall)
+ *   -m rawexit raw_tp raw_syscalls sys_exit only
+ *   -m tp:CATEGORY:NAME    an empty program on that classic tracepoint
+ *   -m rawtp:NAME          an empty raw_tp program on tracepoint NAME
+ *   -m uprobe:PATH:SYMBOL  an empty uprobe on function SYMBOL of PATH
+ * Items combine: -m tp:syscalls:sys_enter_connect,rawtp:inet_sock_set_state
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,12 +27,13 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#define MAX_LINKS 16
+#define MAX_LINKS 64
+#define MAX_ITEMS 32
 
 static volatile sig_atomic_t stop;
 static int verbose;
 
-/* Is the program part of this mode? */
+/* Is the program part of this named mode? */
 static int in_mode(const char *mode, struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
@@ -39,7 +45,59 @@ static int in_mode(const char *mode, struct bpf_program *prog)
 		return !strcmp(name, "floor_enter_openat") || !strcmp(name, "floor_exit_openat");
 	if (!strcmp(mode, "raw"))
 		return !strncmp(sec, "raw_tp/", 7);
+	if (!strcmp(mode, "rawexit"))
+		return !strcmp(name, "floor_raw_sys_exit");
 	return 0;
+}
+
+static int named_mode(const char *item)
+{
+	return !strcmp(item, "tp6") || !strcmp(item, "openat") || !strcmp(item, "raw") ||
+	       !strcmp(item, "rawexit");
+}
+
+/* The target-less program an item of the form KIND:... attaches, or NULL. */
+static const char *generic_prog(const char *item)
+{
+	if (!strncmp(item, "tp:", 3) && strchr(item + 3, ':'))
+		return "floor_tp_any";
+	if (!strncmp(item, "rawtp:", 6) && item[6])
+		return "floor_rawtp_any";
+	if (!strncmp(item, "uprobe:", 7) && strrchr(item + 7, ':'))
+		return "floor_uprobe_any";
+	return NULL;
+}
+
+static int is_generic(struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+
+	return !strcmp(name, "floor_tp_any") || !strcmp(name, "floor_rawtp_any") ||
+	       !strcmp(name, "floor_uprobe_any");
+}
+
+/* Attach the generic program p where item says. */
+static struct bpf_link *attach_item(struct bpf_program *p, char *item)
+{
+	char *a, *b;
+
+	if (!strncmp(item, "rawtp:", 6))
+		return bpf_program__attach_raw_tracepoint(p, item + 6);
+	if (!strncmp(item, "tp:", 3)) {
+		a = item + 3;
+		b = strchr(a, ':');
+		*b = '\0';
+		return bpf_program__attach_tracepoint(p, a, b + 1);
+	}
+	{
+		LIBBPF_OPTS(bpf_uprobe_opts, uo);
+
+		a = item + 7;
+		b = strrchr(a, ':');
+		*b = '\0';
+		uo.func_name = b + 1;
+		return bpf_program__attach_uprobe_opts(p, -1, a, 0, &uo);
+	}
 }
 
 static void on_signal(int sig)
@@ -77,9 +135,8 @@ int main(int argc, char **argv)
 	struct bpf_link *links[MAX_LINKS];
 	struct bpf_program *prog;
 	struct bpf_object *obj;
-	char path[PATH_MAX];
-	const char *mode = "tp6";
-	int nlinks = 0, err, i, opt;
+	char path[PATH_MAX], modes[1024] = "tp6", *items[MAX_ITEMS], *save, *it;
+	int nlinks = 0, nitems = 0, err, i, opt;
 	struct sigaction sa;
 	sigset_t mask, old;
 
@@ -89,16 +146,25 @@ int main(int argc, char **argv)
 			verbose = 1;
 			break;
 		case 'm':
-			mode = optarg;
-			if (strcmp(mode, "tp6") && strcmp(mode, "openat") && strcmp(mode, "raw")) {
-				fprintf(stderr, "floor: unknown mode '%s' (tp6, openat, raw)\n", mode);
-				return 2;
-			}
+			snprintf(modes, sizeof(modes), "%s", optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-v] [-m tp6|openat|raw] [OBJECT]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-v] [-m tp6|openat|raw|rawexit|tp:CAT:NAME|"
+				"rawtp:NAME|uprobe:PATH:SYMBOL[,...]] [OBJECT]\n", argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
+	}
+	for (it = strtok_r(modes, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+		if (!named_mode(it) && !generic_prog(it)) {
+			fprintf(stderr, "floor: unknown mode '%s' (tp6, openat, raw, rawexit, "
+				"tp:CAT:NAME, rawtp:NAME, uprobe:PATH:SYMBOL)\n", it);
+			return 2;
+		}
+		if (nitems == MAX_ITEMS) {
+			fprintf(stderr, "floor: too many -m items\n");
+			return 2;
+		}
+		items[nitems++] = it;
 	}
 	if (optind < argc)
 		snprintf(path, sizeof(path), "%s", argv[optind]);
@@ -123,18 +189,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: open %s: %s\n", path, strerror(-err));
 		return 1;
 	}
-	bpf_object__for_each_program(prog, obj)
-		bpf_program__set_autoload(prog, in_mode(mode, prog));
+	bpf_object__for_each_program(prog, obj) {
+		int on = 0;
+
+		for (i = 0; i < nitems; i++) {
+			const char *g = generic_prog(items[i]);
+
+			on |= g ? !strcmp(g, bpf_program__name(prog)) : in_mode(items[i], prog);
+		}
+		bpf_program__set_autoload(prog, on);
+	}
 	err = bpf_object__load(obj);
 	if (err) {
 		fprintf(stderr, "floor: load %s: %s\n", path, strerror(-err));
 		bpf_object__close(obj);
 		return 1;
 	}
+	/* the named modes' programs attach where their sections say, the
+	 * generic ones once per item */
 	bpf_object__for_each_program(prog, obj) {
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog))
+		if (!bpf_program__autoload(prog) || is_generic(prog))
 			continue;
 		if (nlinks == MAX_LINKS) {
 			fprintf(stderr, "floor: too many programs\n");
@@ -146,6 +222,27 @@ int main(int argc, char **argv)
 			err = -errno;
 			fprintf(stderr, "floor: attach %s: %s\n",
 				bpf_program__section_name(prog), strerror(-err));
+			goto out;
+		}
+		links[nlinks++] = link;
+	}
+	for (i = 0; i < nitems; i++) {
+		const char *g = generic_prog(items[i]);
+		struct bpf_link *link;
+		char desc[1024];
+
+		if (!g)
+			continue;
+		if (nlinks == MAX_LINKS) {
+			fprintf(stderr, "floor: too many programs\n");
+			err = -E2BIG;
+			goto out;
+		}
+		snprintf(desc, sizeof(desc), "%s", items[i]);
+		link = attach_item(bpf_object__find_program_by_name(obj, g), items[i]);
+		if (!link) {
+			err = -errno;
+			fprintf(stderr, "floor: attach %s: %s\n", desc, strerror(-err));
 			goto out;
 		}
 		links[nlinks++] = link;

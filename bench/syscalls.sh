@@ -32,77 +32,28 @@
 set -u -o pipefail
 
 NAME=syscalls.sh
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
-BUILD="$BENCH_DIR/build"
-WORKLOAD="$BUILD/workload"
 # shellcheck source=bench/lib.sh
-. "$BENCH_DIR/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROUNDS=5
 GETPPID=3000000
 OPS=200000
 VARIANTS="none,floor-tp,floor-raw,loupe,loupe-raw,lt"
-PIN=1
-INSTALL=1
-KEEP=0
-OUTFILE=""
 LOUPE=${LOUPE:-$ROOT_DIR/build/opensnoop}
 LT_OPENSNOOP=/usr/sbin/opensnoop
-
-TRACER_CPU=0
-WORKLOAD_CPU=1
-ATTACH_TIMEOUT_MS=30000
-STOP_TIMEOUT_MS=30000
-DRAIN_TIMEOUT_S=60
-FOREIGN_WAIT_S=300
-QUIET_WAIT_S=60
-QUIET_PCT=15
 FOREIGN_RE='^sys_(enter|exit)'	# other programs on syscalls distort both loops
 
-usage() { sed -n '/^# usage:/,/^# (default \/tmp)/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
-ORIG_ARGS="$*"
-while (( $# )); do
+extra_opt() {
 	case $1 in
-	-r|--rounds) posint "$1" "${2-}"; ROUNDS=$((10#$2)); shift 2 ;;
-	-g|--getppid) posint "$1" "${2-}"; GETPPID=$((10#$2)); shift 2 ;;
-	-n|--ops) posint "$1" "${2-}"; OPS=$((10#$2)); shift 2 ;;
-	--variants) [[ -n ${2-} ]] || die "$1 needs a list"; VARIANTS=$2; shift 2 ;;
-	--no-pin) PIN=0; shift ;;
-	--foreign-wait) nonneg "$1" "${2-}"; FOREIGN_WAIT_S=$((10#$2)); shift 2 ;;
-	--quiet-wait) nonneg "$1" "${2-}"; QUIET_WAIT_S=$((10#$2)); shift 2 ;;
-	--quiet-pct) nonneg "$1" "${2-}"; QUIET_PCT=$((10#$2)); shift 2 ;;
-	--no-install) INSTALL=0; shift ;;
-	--keep) KEEP=1; shift ;;
-	-o|--out) [[ -n ${2-} ]] || die "$1 needs a file"; OUTFILE=$2; shift 2 ;;
-	-h|--help) usage; exit 0 ;;
-	*) echo "$NAME: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	-g|--getppid) posint "$1" "${2-}"; GETPPID=$((10#$2)); OPT_SHIFT=2 ;;
+	-n|--ops) posint "$1" "${2-}"; OPS=$((10#$2)); OPT_SHIFT=2 ;;
 	esac
-done
-
-IFS=, read -r -a VLIST <<< "$VARIANTS"
-for v in "${VLIST[@]}"; do
-	case $v in none|floor-tp|floor-raw|loupe|loupe-raw|lt) ;;
-	*) echo "$NAME: unknown variant '$v'" >&2; exit 2 ;;
-	esac
-done
-
-(( EUID == 0 )) || die "must run as root (BPF, tracefs)"
-
-for e in LOUPE_FORCE_HOOK LOUPE_SYNC_RELEASE; do
-	if [[ -n ${!e-} ]]; then
-		note "$e=${!e} was set in the environment; unset for the run"
-		unset "$e"
-	fi
-done
+}
+parse_opts "$@"
+check_variants none floor-tp floor-raw loupe loupe-raw lt
 
 # ---------------------------------------------------------------- setup ---
 
-ensure_packages "${BASE_PACKAGES[@]}" "libbpf-tools:[[ -x $LT_OPENSNOOP ]]"
-ensure_tracefs
-make -s -C "$BENCH_DIR" >&2 || die "building bench/ failed"
-[[ -x $WORKLOAD && -x $BUILD/floor && -r $BUILD/floor.bpf.o ]] || die "bench/build is incomplete"
+bench_setup sys "libbpf-tools:[[ -x $LT_OPENSNOOP ]]"
 
 declare -A DESC HOOKS
 RUN=()
@@ -144,128 +95,55 @@ name_of() {
 	esac
 }
 
-WORKDIR=$(mktemp -d "${WORKDIR_BASE:-/tmp}/loupe-bench-sys.XXXXXX") || die "mktemp failed"
-CLEANUP_PIDS=()
-cleanup() {
-	local p
-	for p in "${CLEANUP_PIDS[@]}"; do
-		kill -INT "$p" 2>/dev/null && sleep 0.5
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	(( KEEP )) || rm -rf "$WORKDIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-TARGET_TOKEN="wl-${WORKDIR##*.}"
+TARGET_TOKEN="wl-$TAG"
 TARGET="$WORKDIR/$TARGET_TOKEN"
 : > "$TARGET" || die "cannot create $TARGET"
-RAW="$WORKDIR/raw.tsv"
-: > "$RAW"
-CLK_TCK=$(getconf CLK_TCK)
-
-if (( PIN )); then
-	taskset -pc "$TRACER_CPU" $$ >/dev/null || die "taskset failed"
-	WL=(taskset -c "$WORKLOAD_CPU" "$WORKLOAD")
-	PIN_DESC="tracers (and this script) pinned to CPU $TRACER_CPU, the workload to CPU $WORKLOAD_CPU"
-else
-	WL=("$WORKLOAD")
-	PIN_DESC="no pinning"
-fi
-
-# Lost events as the tool reports them (loupe: "E events, N lost (...)";
-# libbpf-tools: "Lost N events on CPU #c"); "-": no such line.
-reported_lost() {	# errfile
-	awk '
-		match($0, /[0-9]+ +(events +)?lost/) { x = substr($0, RSTART, RLENGTH); sub(/ .*/, "", x); s += x; n++; next }
-		match($0, /[Ll]ost:? +[0-9]+/) { x = substr($0, RSTART, RLENGTH); sub(/^[^0-9]*/, "", x); s += x; n++ }
-		END { if (n) print s; else print "-" }' "$1"
-}
-
-kv() { sed -n "s/.*$1=\\([^ ]*\\).*/\\1/p" <<< "$2"; }
-
-# loupe's choice of hooks, from its -v line
-loupe_hooks() {	# variant
-	local h
-	tracer_cmd "$1"
-	h=$( ( trap - INT QUIT; exec "${TCMD[@]}" -v -d 300ms ) 2>&1 >/dev/null | sed -n 's/^[a-z]*: hooks: \([^;]*\).*/\1/p' | head -1)
-	echo "${h:-?} (its -v)"
-}
 
 # ------------------------------------------------------------- measure ---
 
 measure() {	# round variant
-	local r=$1 v=$2 out err pid t0 res ids st g o del lostwhy
-	out="$WORKDIR/$v.r$r.out"; err="$WORKDIR/$v.r$r.err"
-	wait_foreign "$r" "$v"
-	pid=""
-	if [[ $v != none ]]; then
+	local r=$1 v=$2 g o del
+	TPID=""
+	if [[ $v == none ]]; then
+		wait_foreign "$r" "$v"
+	else
 		tracer_cmd "$v"
-		t0=$EPOCHREALTIME
-		( trap - INT QUIT; exec "${TCMD[@]}" ) > "$out" 2> "$err" &
-		pid=$!
-		CLEANUP_PIDS=("$pid")
 		if [[ $v == floor-* ]]; then
-			res=$("${WL[@]}" wait "$out" "attached" "$t0" "$ATTACH_TIMEOUT_MS" "$pid"); res=${res#visible_ms=}
+			tracer_up "$r" "$v" out:attached "${TCMD[@]}" || return
 		else
-			res=$("${WL[@]}" attach "$WORKDIR/p-$v-$r-" "$out" "$t0" "$ATTACH_TIMEOUT_MS" "$pid")
-			res=$(kv attach_ms "$res")
+			tracer_up "$r" "$v" open "${TCMD[@]}" || return
 		fi
-		if [[ ! $res =~ ^[0-9.]+$ ]]; then
-			note "round $r, $v: not attached ($res); stderr: $(grep -v '^libbpf' "$err" | head -c 300 | tr '\n' ' ')"
-			kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-			CLEANUP_PIDS=()
-			return
-		fi
-		wait_idle "$pid" || note "round $r, $v: tracer not idle after start-up"
 	fi
 
-	wait_system_quiet "$r" "$v"
-	rec "$r" "$v" load "$(cut -d' ' -f1 /proc/loadavg)"
-	g=$("${WL[@]}" getppid "$GETPPID") || note "round $r, $v: getppid loop failed"
-	rec "$r" "$v" getppid_ns "$(kv ns_per_call "$g")"
-	[[ -n $pid ]] && { wait_idle "$pid" || note "round $r, $v: tracer busy after the getppid loop"; }
-	wait_system_quiet "$r" "$v"
-	o=$("${WL[@]}" run "$TARGET" "$OPS") || note "round $r, $v: open+close loop failed"
-	rec "$r" "$v" open_ns "$(kv ns_per_op "$o")"
+	wl_run "$r" "$v" getppid_ns getppid "$GETPPID"
+	g=$(kv ns_per_call "$WLRES")
+	wl_run "$r" "$v" open_ns run "$TARGET" "$OPS"
+	o=$(kv ns_per_op "$WLRES")
 
-	if [[ -n $pid ]]; then
-		wait_idle "$pid" || note "round $r, $v: tracer still busy ${DRAIN_TIMEOUT_S}s after the workload"
-		check_foreign "$r" "$v" "$pid"
-		ids=$(prog_ids_of "$pid")
-		# shellcheck disable=SC2086
-		st=$("$WORKLOAD" stop "$pid" "$STOP_TIMEOUT_MS" - $ids)
-		[[ $st == *exit_ms=timeout* ]] && { kill -KILL "$pid" 2>/dev/null; note "round $r, $v: still running after SIGINT (killed)"; }
-		wait "$pid" 2>/dev/null
-		CLEANUP_PIDS=()
-		# a loupe release child may still be detaching: let it finish
-		# before the next measurement (foreign tracers are waited for)
+	if [[ -n $TPID ]]; then
+		check_foreign "$r" "$v" "$TPID"
+		# a loupe release child may still be detaching: the next
+		# measurement waits for it (foreign tracers are waited for)
+		tracer_down "$r" "$v"
 		if [[ $v != floor-* ]]; then
-			del=$(grep -cF -- "$TARGET_TOKEN" "$out")
+			del=$(grep -cF -- "$TARGET_TOKEN" "$OUT")
 			rec "$r" "$v" delivered "$del"
-			rec "$r" "$v" lost "$(reported_lost "$err")"
-			# loupe's own account: "E events, N lost (ring buffer full ...)"
-			lostwhy=$(sed -n 's/^[a-z]*: [0-9]* events, [1-9][0-9]* lost (\(.*\))$/\1/p' "$err" | head -1)
-			[[ -n $lostwhy ]] && note "round $r, $v: lost events: $lostwhy"
+			rec "$r" "$v" lost "$(reported_lost "$ERR")"
+			note_loupe_lost "$r" "$v" "$ERR"
 		fi
-		log "$(printf '  %-10s getppid %s ns, open+close %s ns%s' "$v" "$(kv ns_per_call "$g")" "$(kv ns_per_op "$o")" "${del:+, delivered $del/$OPS}")"
+		(( KEEP )) || rm -f "$OUT" "$ERR"
 	else
 		check_foreign "$r" "$v"
-		log "$(printf '  %-10s getppid %s ns, open+close %s ns' "$v" "$(kv ns_per_call "$g")" "$(kv ns_per_op "$o")")"
 	fi
-	(( KEEP )) || rm -f "$out" "$err"
+	log "$(printf '  %-10s getppid %s ns, open+close %s ns%s' "$v" "$g" "$o" "${del:+, delivered $del/$OPS}")"
 }
 
 # ------------------------------------------------------------------ run ---
 
-START_DATE=$(date '+%Y-%m-%d %H:%M:%S %Z')
-START_S=$SECONDS
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 LOUPE_VERSION=$("$LOUPE" -V 2>/dev/null | head -1)
-LOUPE_SUM=$(sha256sum "$LOUPE" 2>/dev/null | cut -c1-12)
+LOUPE_SUM=$(sum_of "$LOUPE")
 for v in "${RUN[@]}"; do
-	[[ $v == loupe* ]] && HOOKS[$v]=$(loupe_hooks "$v")
+	[[ $v == loupe* ]] && { tracer_cmd "$v"; HOOKS[$v]="$(loupe_hooks "${TCMD[@]}") (its -v)"; }
 done
 [[ " ${RUN[*]} " == *" lt "* ]] && HOOKS[lt]="tracepoint syscalls:sys_enter_openat + sys_exit_openat (libbpf-tools 0.26)"
 HOOKS[none]="—"
@@ -274,25 +152,13 @@ log "work directory: $WORKDIR"
 
 for (( r = 1; r <= ROUNDS; r++ )); do
 	log "round $r/$ROUNDS"
-	n=${#RUN[@]}
-	for (( j = 0; j < n; j++ )); do
-		measure "$r" "${RUN[$(( (j + r - 1) % n ))]}"	# rotate the order each round
-	done
+	for v in $(rotated "$r" "${RUN[@]}"); do measure "$r" "$v"; done
 done
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-ELAPSED_S=$(( SECONDS - START_S ))
-[[ $(sha256sum "$LOUPE" 2>/dev/null | cut -c1-12) == "$LOUPE_SUM" ]] ||
+bench_done
+[[ $(sum_of "$LOUPE") == "$LOUPE_SUM" ]] ||
 	note "$LOUPE changed during the run: rounds measured different builds"
 
 # -------------------------------------------------------------- summary ---
-
-added() {	# variant metric -> "min / median" added over no tracer
-	local mn md bmn bmd
-	mn=$(agg "$1" "$2" min); md=$(agg "$1" "$2" med)
-	bmn=$(agg none "$2" min); bmd=$(agg none "$2" med)
-	if [[ -z $mn || -z $bmn ]]; then echo "?"; return; fi
-	echo "$(fmt "$(ar sub "$mn" "$bmn")" "${3:-0}") / $(fmt "$(ar sub "$md" "$bmd")" "${3:-0}")"
-}
 
 TABLE=$(
 	echo "| variant | hooks | ns per getppid (min / median) | added | ns per open+close (min / median) | added | delivered (median / worst round) | lost, as reported (max) |"
@@ -301,86 +167,46 @@ TABLE=$(
 		if [[ $v == none ]]; then
 			ad1="—"; ad2="—"; del="—"; lost="—"
 		else
-			ad1=$(added "$v" getppid_ns 1); ad2=$(added "$v" open_ns)
+			ad1=$(added "$v" none getppid_ns 1); ad2=$(added "$v" none open_ns)
 			if [[ $v == floor-* ]]; then
 				del="—"; lost="—"
 			else
-				del=$(awk -v d="$(agg "$v" delivered med)" -v w="$(agg "$v" delivered min)" -v n="$OPS" \
-					'BEGIN { if (d == "") print "?"; else printf "%.2f%% / %.2f%%", 100 * d / n, 100 * w / n }')
-				lost=$(awk -F'\t' -v v="$v" 'BEGIN { m = -1 } $2 == v && $3 == "lost" && $4 != "-" { if ($4 + 0 > m) m = $4 + 0 }
-					END { print (m < 0) ? "not reported" : m }' "$RAW")
+				del=$(pct_cell "$v" delivered "$OPS"); lost=$(lost_cell "$v")
 			fi
 		fi
 		echo "| $(name_of "$v") | ${HOOKS[$v]:-?} | $(minmed "$v" getppid_ns 1) | $ad1 | $(minmed "$v" open_ns) | $ad2 | $del | $lost |"
 	done
 )
 
-have() { local v; for v in "${RUN[@]}"; do [[ $v == "$1" ]] && return 0; done; return 1; }
-ratio_added() {	# a b metric
-	local a b
-	a=$(ar sub "$(agg "$1" "$3" med)" "$(agg none "$3" med)")
-	b=$(ar sub "$(agg "$2" "$3" med)" "$(agg none "$3" med)")
-	awk -v a="$a" -v b="$b" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "?"; else printf "%.2f", a / b }'
-}
 RATIOS=""
 if have none && have loupe && have lt; then
-	RATIOS+="Added per open+close, loupe / libbpf-tools (medians): tracepoints $(ratio_added loupe lt open_ns)"
-	have loupe-raw && RATIOS+=", raw_syscalls $(ratio_added loupe-raw lt open_ns)"
+	RATIOS+="Added per open+close, loupe / libbpf-tools (medians): tracepoints $(ratio loupe lt open_ns none)"
+	have loupe-raw && RATIOS+=", raw_syscalls $(ratio loupe-raw lt open_ns none)"
 	RATIOS+=". "
 fi
 if have none && have loupe && have loupe-raw; then
-	RATIOS+="loupe raw_syscalls / tracepoints, added per getppid $(ratio_added loupe-raw loupe getppid_ns), per open+close $(ratio_added loupe-raw loupe open_ns)."
+	RATIOS+="loupe raw_syscalls / tracepoints, added per getppid $(ratio loupe-raw loupe getppid_ns none), per open+close $(ratio loupe-raw loupe open_ns none)."
 fi
 
-ROUND_TABLE=$(
-	echo "| round | variant | ns/getppid | ns/open+close | delivered | lost | load |"
-	echo "|---:|---|---:|---:|---:|---:|---:|"
-	awk -F'\t' '
-		{ k = $1 SUBSEP $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k } v[k, $3] = $4 }
-		END {
-			for (i = 1; i <= n; i++) {
-				split(order[i], p, SUBSEP); k = order[i]
-				printf "| %s | %s | %s | %s | %s | %s | %s |\n", p[1], p[2], v[k, "getppid_ns"], v[k, "open_ns"], v[k, "delivered"], v[k, "lost"], v[k, "load"]
-			}
-		}' "$RAW"
-)
 LOUPE_REV=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo "?")
 
 REPORT=$(
-	echo "# syscalls benchmark, $START_DATE"
-	echo
-	echo "Command: \`bench/syscalls.sh${ORIG_ARGS:+ $ORIG_ARGS}\` ($ROUNDS interleaved rounds, $(( ELAPSED_S / 60 )) min $(( ELAPSED_S % 60 )) s)"
-	echo
-	echo "- machine: kernel $(uname -r), $(getconf _NPROCESSORS_ONLN) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo))"
-	echo "- workload per round and variant: $(fmt "$GETPPID") getppid (the raw syscall), then $(fmt "$OPS") openat+close of one existing file, each timed inside the workload (CLOCK_MONOTONIC around the loop); $PIN_DESC; tracers' output into a file"
-	echo "- load average before / after: $LOAD_BEFORE / $LOAD_AFTER"
-	echo "- loupe: ${LOUPE_VERSION:-version ?} (${LOUPE#"$ROOT_DIR"/}, sha256 ${LOUPE_SUM}…, repo at $LOUPE_REV); libbpf-tools $(version_of libbpf-tools); libbpf $(version_of libbpf1)"
-	echo "- commands: $(for v in "${RUN[@]}"; do [[ $v == none ]] || printf '`%s`; ' "${DESC[$v]}"; done | sed 's/; $//')"
+	report_head "syscalls benchmark" \
+		"workload per round and variant: $(fmt "$GETPPID") getppid (the raw syscall), then $(fmt "$OPS") openat+close of one existing file, each timed inside the workload (CLOCK_MONOTONIC around the loop); tracers' output into a file" \
+		"loupe: ${LOUPE_VERSION:-version ?} (${LOUPE#"$ROOT_DIR"/}, sha256 ${LOUPE_SUM}…, repo at $LOUPE_REV); libbpf-tools $(version_of libbpf-tools); libbpf $(version_of libbpf1)" \
+		"commands: $(for v in "${RUN[@]}"; do [[ $v == none ]] || echo "${DESC[$v]}"; done | { mapfile -t c; code_list "${c[@]}"; })"
 	echo
 	echo "$TABLE"
 	echo
 	echo "$RATIOS"
 	echo
 	echo "Added: (variant − no tracer) of the per-round minimum and of the median. getppid is traced by none of them: what it pays is the price of the hook on every syscall. Delivered: lines naming the workload's file in the tracer's output ÷ $(fmt "$OPS"). Lost: what the tool itself reports (loupe: its stderr line \`E events, N lost (...)\`, whose reasons are in the notes; libbpf-tools: its \`Lost N events on CPU\` lines); \"not reported\": no such line."
-	if (( ${#NOTES[@]} )); then
-		echo
-		echo "Notes:"
-		for n in "${NOTES[@]}"; do echo "- $n"; done
-	fi
+	report_notes
 	echo
 	echo "## Per round"
 	echo
 	echo "(load: the 1-minute load average before the getppid loop)"
 	echo
-	echo "$ROUND_TABLE"
+	round_table ns/getppid:getppid_ns ns/open+close:open_ns delivered:delivered lost:lost load:load
 )
-
-if [[ -z $OUTFILE ]]; then
-	mkdir -p "$BENCH_DIR/results"
-	OUTFILE="$BENCH_DIR/results/syscalls-$(date +%F).md"
-	[[ -e $OUTFILE ]] && OUTFILE="$BENCH_DIR/results/syscalls-$(date +%F-%H%M%S).md"
-fi
-printf '%s\n' "$REPORT" > "$OUTFILE.tmp" && mv "$OUTFILE.tmp" "$OUTFILE"
-printf '%s\n' "$REPORT"
-log ""
-log "results written to ${OUTFILE#"$ROOT_DIR"/}"
+write_report syscalls

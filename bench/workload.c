@@ -22,6 +22,9 @@
  *       tracer was started, as "SECONDS.MICROSECONDS" (bash $EPOCHREALTIME).
  *       Prints: attach_ms=X visible_ms=Y probe=K probes=P
  *       (attach_ms: T0 to probe K; visible_ms: T0 to the line appearing)
+ *   workload attach-exec PREFIX OUTFILE T0 [TIMEOUT_MS [PID]]
+ *       The same with an exec of `/bin/true PREFIX<k>` (fork, exec, wait)
+ *       as the probe, for exec tracers.
  *   workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]
  *       Polls OUTFILE every 1 ms until a complete line contains TOKEN.
  *       Prints: visible_ms=Y
@@ -32,6 +35,30 @@
  *   workload storm PATH MS
  *       open+close of PATH as fast as possible for MS milliseconds.
  *       Prints: ops=N elapsed_ns=T ns_per_op=X
+ *   workload exec PROG N [ARG]
+ *       N x (fork, execve(PROG, {PROG, ARG}), waitpid), one after the
+ *       other. cpu_us includes the children's.
+ *       Prints: ops=N elapsed_ns=T ns_per_op=X failed=F cpu_us=C
+ *   workload connect N
+ *       Listens on 127.0.0.1 (a port the kernel picks), then N x (socket,
+ *       blocking connect, accept, close both; the client with SO_LINGER 0:
+ *       a reset, so no TIME_WAIT piles up).
+ *       Prints: ops=N elapsed_ns=T ns_per_op=X port=P cpu_us=C
+ *   workload fail PATH N
+ *       N x openat(PATH) of a path that must not exist (ENOENT).
+ *       Prints: ops=N elapsed_ns=T ns_per_op=X cpu_us=C
+ *   workload pread PATH N
+ *       N x pread of 4 KiB at offset 0 of the file PATH (read once first,
+ *       so it is cached).
+ *       Prints: ops=N elapsed_ns=T ns_per_op=X cpu_us=C
+ *   workload call N
+ *       N x calls of workload_probe(), a function of this binary that
+ *       does nothing (a uprobe target).
+ *       Prints: ops=N elapsed_ns=T ns_per_op=X cpu_us=C
+ *   workload rename N
+ *       N x prctl(PR_SET_NAME) to its own name: the task:task_rename
+ *       tracepoint fires each time.
+ *       Prints: ops=N elapsed_ns=T ns_per_op=X cpu_us=C
  *   workload stop PID [TIMEOUT_MS [CGROUP|- [ID...]]]
  *       Sends SIGINT to PID (any process, not only a child) and times,
  *       from the signal: exit_ms, until PID has exited (pidfd readable);
@@ -54,6 +81,9 @@
  * attach and wait give up early (printing "died") when process PID, the
  * tracer, has exited.
  *
+ * `workload --comm NAME MODE ...` sets its own name (comm, 15 characters at
+ * most) first, so that a tracer's lines for it can be told apart.
+ *
  * Exit status: 0 ok, 1 failure or timeout, 2 usage error.
  */
 #define _GNU_SOURCE
@@ -65,8 +95,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
@@ -90,6 +125,27 @@ static void sleep_until(uint64_t t_ns)
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
+}
+
+static uint64_t rusage_us(int who)
+{
+	struct rusage ru;
+
+	getrusage(who, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+static void print_cpu_us(void)
+{
+	printf(" cpu_us=%llu\n", (unsigned long long)rusage_us(RUSAGE_SELF));
+}
+
+/* "ops=N elapsed_ns=T ns_per_op=X" (no newline) */
+static void print_ops(uint64_t n, uint64_t t0, uint64_t t1)
+{
+	printf("ops=%llu elapsed_ns=%llu ns_per_op=%.1f", (unsigned long long)n,
+	       (unsigned long long)(t1 - t0), (double)(t1 - t0) / (double)n);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -222,7 +278,6 @@ static void do_open(const char *path)
 static int cmd_run(int argc, char **argv)
 {
 	uint64_t n, rate = 0, i, t0, t1, interval = 0, next;
-	struct rusage ru;
 	const char *path;
 	int fd;
 
@@ -250,12 +305,8 @@ static int cmd_run(int argc, char **argv)
 		close(fd);
 	}
 	t1 = now_ns(CLOCK_MONOTONIC);
-	getrusage(RUSAGE_SELF, &ru);
-	printf("ops=%llu elapsed_ns=%llu ns_per_op=%.1f cpu_us=%llu\n",
-	       (unsigned long long)n, (unsigned long long)(t1 - t0),
-	       (double)(t1 - t0) / (double)n,
-	       (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
-	       (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
+	print_ops(n, t0, t1);
+	print_cpu_us();
 	return 0;
 }
 
@@ -298,7 +349,44 @@ fail:
 	return 1;
 }
 
-static int cmd_attach(int argc, char **argv)
+/*
+ * fork, execve(PROG, {PROG, ARG}) in the child (no environment), wait:
+ * 0 when it exited with 0, 1 otherwise, -1 when fork or wait failed.
+ * The strings are copied onto the stack first: a tracer that reads the
+ * arguments at the execve's entry (libbpf-tools, bpftrace) cannot read a
+ * page the child has not touched yet, such as a string literal of this
+ * binary (fork copies no page table of a file mapping), and would show
+ * them blank.
+ */
+static int run_prog(const char *prog, const char *arg)
+{
+	char p[256], a[4096];
+	char *const av[] = { p, arg ? a : NULL, NULL }, *const ev[] = { NULL };
+	pid_t pid;
+	int st;
+
+	snprintf(p, sizeof(p), "%s", prog);
+	snprintf(a, sizeof(a), "%s", arg ? arg : "");
+	pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execve(p, av, ev);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
+static void do_exec_true(const char *path)
+{
+	run_prog("/bin/true", path);
+}
+
+static int cmd_attach(int argc, char **argv, void (*probe)(const char *))
 {
 	struct scanner sc = { .fd = -1 };
 	uint64_t timeout_ms = 30000, t0_real, start, deadline, k, now, pid = 0;
@@ -329,7 +417,7 @@ static int cmd_attach(int argc, char **argv)
 		}
 		snprintf(path, sizeof(path), "%s%llu", argv[0], (unsigned long long)k);
 		issued[k] = now_ns(CLOCK_REALTIME);
-		do_open(path);
+		probe(path);
 
 		n = scan_new(&sc);
 		if (n < 0) {
@@ -413,16 +501,6 @@ static int cmd_wait(int argc, char **argv)
 	return 1;
 }
 
-static void print_cpu_us(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	printf(" cpu_us=%llu\n",
-	       (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
-	       (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
-}
-
 static int cmd_getppid(int argc, char **argv)
 {
 	uint64_t n, i, t0, t1;
@@ -464,6 +542,160 @@ static int cmd_storm(int argc, char **argv)
 	} while (t < end);
 	printf("ops=%llu elapsed_ns=%llu ns_per_op=%.1f\n", (unsigned long long)n,
 	       (unsigned long long)(t - t0), (double)(t - t0) / (double)n);
+	return 0;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	uint64_t n, i, failed = 0, t0, t1;
+
+	if (argc < 2 || argc > 3 || parse_u64(argv[1], &n) || n == 0)
+		return -1;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++) {
+		int r = run_prog(argv[0], argc == 3 ? argv[2] : NULL);
+
+		if (r < 0) {
+			fprintf(stderr, "workload: fork or wait: %s\n", strerror(errno));
+			return 1;
+		}
+		failed += (uint64_t)r;
+	}
+	t1 = now_ns(CLOCK_MONOTONIC);
+	print_ops(n, t0, t1);
+	printf(" failed=%llu cpu_us=%llu\n", (unsigned long long)failed,
+	       (unsigned long long)(rusage_us(RUSAGE_SELF) + rusage_us(RUSAGE_CHILDREN)));
+	return 0;
+}
+
+static int cmd_connect(int argc, char **argv)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	socklen_t len = sizeof(sa);
+	uint64_t n, i, t0, t1;
+	int ls, one = 1;
+
+	if (argc != 1 || parse_u64(argv[0], &n) || n == 0)
+		return -1;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 128) ||
+	    getsockname(ls, (struct sockaddr *)&sa, &len)) {
+		fprintf(stderr, "workload: listen on 127.0.0.1: %s\n", strerror(errno));
+		return 1;
+	}
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++) {
+		int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), a;
+
+		if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa))) {
+			fprintf(stderr, "workload: connect 127.0.0.1:%u: %s\n", ntohs(sa.sin_port),
+				strerror(errno));
+			return 1;
+		}
+		a = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		if (a < 0) {
+			fprintf(stderr, "workload: accept: %s\n", strerror(errno));
+			return 1;
+		}
+		setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(c);
+		close(a);
+	}
+	t1 = now_ns(CLOCK_MONOTONIC);
+	close(ls);
+	print_ops(n, t0, t1);
+	printf(" port=%u", ntohs(sa.sin_port));
+	print_cpu_us();
+	return 0;
+}
+
+static int cmd_fail(int argc, char **argv)
+{
+	uint64_t n, i, t0, t1;
+
+	if (argc != 2 || parse_u64(argv[1], &n) || n == 0)
+		return -1;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++) {
+		int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0 || errno != ENOENT) {
+			fprintf(stderr, "workload: open %s did not fail with ENOENT\n", argv[0]);
+			return 1;
+		}
+	}
+	t1 = now_ns(CLOCK_MONOTONIC);
+	print_ops(n, t0, t1);
+	print_cpu_us();
+	return 0;
+}
+
+static int cmd_pread(int argc, char **argv)
+{
+	static char buf[4096];
+	uint64_t n, i, t0, t1;
+	int fd;
+
+	if (argc != 2 || parse_u64(argv[1], &n) || n == 0)
+		return -1;
+	fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || pread(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf)) {
+		fprintf(stderr, "workload: %s: cannot read 4 KiB\n", argv[0]);
+		return 1;
+	}
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++) {
+		if (pread(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf)) {
+			fprintf(stderr, "workload: pread %s: %s\n", argv[0], strerror(errno));
+			return 1;
+		}
+	}
+	t1 = now_ns(CLOCK_MONOTONIC);
+	close(fd);
+	print_ops(n, t0, t1);
+	print_cpu_us();
+	return 0;
+}
+
+/* The uprobe target of `workload call`: global, not inlined, not empty. */
+volatile uint64_t workload_probe_calls;
+__attribute__((noinline)) void workload_probe(void)
+{
+	workload_probe_calls++;
+}
+
+static int cmd_call(int argc, char **argv)
+{
+	uint64_t n, i, t0, t1;
+
+	if (argc != 1 || parse_u64(argv[0], &n) || n == 0)
+		return -1;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++)
+		workload_probe();
+	t1 = now_ns(CLOCK_MONOTONIC);
+	print_ops(n, t0, t1);
+	print_cpu_us();
+	return 0;
+}
+
+static int cmd_rename(int argc, char **argv)
+{
+	char name[16] = "";
+	uint64_t n, i, t0, t1;
+
+	if (argc != 1 || parse_u64(argv[0], &n) || n == 0)
+		return -1;
+	prctl(PR_GET_NAME, name);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++)
+		prctl(PR_SET_NAME, name);
+	t1 = now_ns(CLOCK_MONOTONIC);
+	print_ops(n, t0, t1);
+	print_cpu_us();
 	return 0;
 }
 
@@ -698,18 +930,31 @@ static void usage(FILE *f)
 		"usage: workload run PATH N [RATE]\n"
 		"       workload lone PATH OUTFILE [TIMEOUT_MS]\n"
 		"       workload attach PREFIX OUTFILE T0 [TIMEOUT_MS [PID]]\n"
+		"       workload attach-exec PREFIX OUTFILE T0 [TIMEOUT_MS [PID]]\n"
 		"       workload wait OUTFILE TOKEN T0 [TIMEOUT_MS [PID]]\n"
 		"       workload getppid N\n"
 		"       workload storm PATH MS\n"
+		"       workload exec PROG N [ARG]\n"
+		"       workload connect N\n"
+		"       workload fail PATH N\n"
+		"       workload pread PATH N\n"
+		"       workload call N\n"
+		"       workload rename N\n"
 		"       workload stop PID [TIMEOUT_MS [CGROUP|- [ID...]]]\n"
 		"       workload maxprog\n"
-		"       workload gone-above MAXID T0 [TIMEOUT_MS [CGROUP]]\n");
+		"       workload gone-above MAXID T0 [TIMEOUT_MS [CGROUP]]\n"
+		"       (any of them after --comm NAME: set its own name first)\n");
 }
 
 int main(int argc, char **argv)
 {
 	int ret = -1;
 
+	if (argc >= 3 && !strcmp(argv[1], "--comm")) {
+		prctl(PR_SET_NAME, argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -719,13 +964,27 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "lone"))
 		ret = cmd_lone(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "attach"))
-		ret = cmd_attach(argc - 2, argv + 2);
+		ret = cmd_attach(argc - 2, argv + 2, do_open);
+	else if (!strcmp(argv[1], "attach-exec"))
+		ret = cmd_attach(argc - 2, argv + 2, do_exec_true);
 	else if (!strcmp(argv[1], "wait"))
 		ret = cmd_wait(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "getppid"))
 		ret = cmd_getppid(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "storm"))
 		ret = cmd_storm(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "exec"))
+		ret = cmd_exec(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "connect"))
+		ret = cmd_connect(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "fail"))
+		ret = cmd_fail(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "pread"))
+		ret = cmd_pread(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "call"))
+		ret = cmd_call(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "rename"))
+		ret = cmd_rename(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "stop"))
 		ret = cmd_stop(argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "maxprog"))

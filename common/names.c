@@ -51,6 +51,22 @@ int syscall_parse(const char *s)
 	return -EINVAL;
 }
 
+int syscall_parse_event(const char *event)
+{
+	/* events named after the kernel's implementation, not the syscall */
+	static const char *const alias[][2] = {
+		{ "newstat", "stat" }, { "newlstat", "lstat" }, { "newfstat", "fstat" },
+		{ "newuname", "uname" }, { "sendfile64", "sendfile" }, { "umount", "umount2" },
+	};
+	int nr = syscall_parse(event);
+	size_t i;
+
+	for (i = 0; nr < 0 && i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (!strcmp(event, alias[i][0]))
+			nr = syscall_parse(alias[i][1]);
+	return nr;
+}
+
 static const struct { const char *name; unsigned bit; } oflags[] = {
 	{ "O_RDONLY", O_RDONLY }, { "O_WRONLY", O_WRONLY }, { "O_RDWR", O_RDWR },
 	{ "O_CREAT", O_CREAT }, { "O_EXCL", O_EXCL }, { "O_NOCTTY", O_NOCTTY },

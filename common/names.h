@@ -15,6 +15,10 @@ int errno_parse(const char *s);
 const char *syscall_name(int nr);
 /* 257 for "openat"; -EINVAL when unknown. */
 int syscall_parse(const char *s);
+/* The number of the syscall whose tracepoints are syscalls:sys_enter_<event>
+ * and sys_exit_<event>: its name, or the kernel's name for it (newfstat is
+ * fstat, umount is umount2...); -EINVAL when unknown. */
+int syscall_parse_event(const char *event);
 /* Open flag by name ("O_CREAT", "creat", any case) into *bit, the bit that
  * tells the flag apart in a `flags & bit` test (O_TMPFILE without
  * O_DIRECTORY, O_SYNC without O_DSYNC). O_RDONLY, which is 0, gives *bit 0:

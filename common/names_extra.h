@@ -47,3 +47,7 @@ LOUPE_SYSCALL(removexattrat, 466)
 LOUPE_SYSCALL(open_tree_attr, 467)
 LOUPE_SYSCALL(file_getattr, 468)
 LOUPE_SYSCALL(file_setattr, 469)
+/* in the gap below 424, newer than those headers too (the running kernel's
+ * syscalls:sys_enter_uretprobe and _uprobe carry these numbers) */
+LOUPE_SYSCALL(uretprobe, 335)
+LOUPE_SYSCALL(uprobe, 336)

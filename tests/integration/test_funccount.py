@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from lib import (LANE, Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, on_cleanup,
+from lib import (LANE, Skip, Tracer, bpf_prog_ids_of, check, eq, expect_usage_error, on_cleanup,
                  only_banner_and_stats, released_after_exit, run_tool, settle, slow, tmpdir,
                  workload)
 
@@ -68,9 +68,39 @@ def test_syscall_tracepoint_exact_and_glob():
     eq(got.get("syscalls:sys_exit_openat"), K, "sys_exit_openat through the glob")
 
 
+def syscall_events():
+    for d in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing"):
+        try:
+            with open(os.path.join(d, "available_events")) as f:
+                return {l.strip() for l in f if l.startswith("syscalls:")}
+        except OSError:
+            pass
+    raise AssertionError("no tracefs")
+
+
+def test_syscall_events_named_after_the_implementation():
+    """syscalls:sys_enter_newfstat is fstat(2)'s tracepoint (umount is
+    umount2, newuname uname...): counted by its syscall number."""
+    import ctypes
+    if os.uname().machine != "x86_64":
+        raise Skip("x86-64 syscall numbers")
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(256)
+    tr = Tracer(T, "-j", "-p", str(os.getpid()), "t:syscalls:sys_enter_newfstat",
+                "t:syscalls:sys_exit_newuname")
+    for _ in range(K):
+        eq(libc.syscall(5, 0, buf), 0, "fstat(0)")  # SYS_fstat
+    eq(libc.syscall(63, buf), 0, "uname")  # SYS_uname
+    eq(tr.stop(), 0, "exit status: " + tr.stderr)
+    eq(counts(tr), {"syscalls:sys_enter_newfstat": K, "syscalls:sys_exit_newuname": 1},
+       "fstat and uname counted")
+
+
 def test_all_syscall_tracepoints_attach_and_exit_fast():
     settle()
     tr = Tracer(T, "-j", "t:syscalls:*", timeout=30)
+    n = int(tr.stderr.split("Tracing ")[1].split()[0])
+    eq(n, len(syscall_events()), "every syscalls:* tracepoint, none left out")
     ids = bpf_prog_ids_of(tr.proc.pid)
     check(1 <= len(ids) <= 4, f"a program or two, not hundreds: {ids}")
     time.sleep(0.3)

@@ -264,18 +264,17 @@ static int tracepoints(const char *cat, const char *ev, bool regex, struct probe
 		}
 		p->name = strdup(line);
 		*colon = 0;
+		p->nr = -1;
 		if (!strcmp(line, "syscalls") && (!strncmp(colon + 1, "sys_enter_", 10) ||
 						   !strncmp(colon + 1, "sys_exit_", 9))) {
 			bool enter = !strncmp(colon + 1, "sys_enter_", 10);
 
 			p->kind = enter ? PK_SYSCALL_ENTER : PK_SYSCALL_EXIT;
-			p->nr = syscall_parse(colon + 1 + (enter ? 10 : 9));
-			if (p->nr < 0) { /* a tracepoint of a syscall this table lacks */
-				free(p->name);
-				out->n--;
-				continue;
-			}
-		} else {
+			p->nr = syscall_parse_event(colon + 1 + (enter ? 10 : 9));
+		}
+		/* other tracepoints, and those of a syscall newer than loupe's
+		 * table: their own tracepoint (never left out) */
+		if (p->nr < 0) {
 			p->kind = PK_TRACEPOINT;
 			p->cat = strdup(line);
 			p->event = strdup(colon + 1);

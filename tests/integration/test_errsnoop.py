@@ -161,6 +161,8 @@ def test_lifecycle_and_bad_input():
 
 
 def test_least_privilege_cap_bpf_and_cap_perfmon():
+    """errsnoop as root with only CAP_BPF and CAP_PERFMON (setpriv, lib.LEAST_PRIVILEGE)
+    traces the test's own workload exactly."""
     from lib import least_privilege_caps
     tr = Tracer(T, "-j", "-p", str(os.getpid()), "-s", "close", least_privilege=True)
     eq(least_privilege_caps(tr.proc.pid), {"bpf", "perfmon"}, "effective capabilities")

@@ -176,6 +176,8 @@ def test_lifecycle_and_bad_input():
 
 
 def test_least_privilege_cap_bpf_and_cap_perfmon():
+    """execsnoop as root with only CAP_BPF and CAP_PERFMON (setpriv, lib.LEAST_PRIVILEGE)
+    traces the test's own workload exactly."""
     from lib import least_privilege_caps
     t = tag()
     tr = Tracer(T, "-j", least_privilege=True)

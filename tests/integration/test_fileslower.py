@@ -123,6 +123,8 @@ def test_lifecycle_and_bad_input():
 
 
 def test_least_privilege_cap_bpf_and_cap_perfmon():
+    """fileslower as root with only CAP_BPF and CAP_PERFMON (setpriv, lib.LEAST_PRIVILEGE)
+    traces the test's own workload exactly."""
     from lib import least_privilege_caps
     d = tmpdir()
     path = os.path.join(d, "lp-" + uuid.uuid4().hex[:8])

@@ -216,6 +216,8 @@ def test_bad_patterns_and_nothing_matched():
 
 
 def test_least_privilege_cap_bpf_and_cap_perfmon():
+    """funccount as root with only CAP_BPF and CAP_PERFMON (setpriv, lib.LEAST_PRIVILEGE)
+    traces the test's own workload exactly."""
     from lib import least_privilege_caps
     p, pid, _ = fcount()
     tr = Tracer(T, "-j", "-p", str(pid), "t:syscalls:sys_enter_openat", least_privilege=True)

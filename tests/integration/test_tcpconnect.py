@@ -183,6 +183,8 @@ def test_lifecycle_and_bad_input():
 
 
 def test_least_privilege_cap_bpf_and_cap_perfmon():
+    """tcpconnect as root with only CAP_BPF and CAP_PERFMON (setpriv, lib.LEAST_PRIVILEGE)
+    traces the test's own workload exactly."""
     from lib import least_privilege_caps
     l, port = listener()
     tr = Tracer(T, "-j", "-P", str(port), least_privilege=True)

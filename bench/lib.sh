@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# lib.sh - shared helpers of the bench/ scripts (sourced; bench/opensnoop.sh
-# and bench/biolatency.sh keep their own copies). The caller sets NAME (for
+# lib.sh - shared helpers of the bench/ scripts (sourced;
+# bench/biolatency.sh keeps its own copies). The caller sets NAME (for
 # messages), sources this, sets VARIANTS and changes the defaults below it
 # needs to, then calls parse_opts "$@" (its usage is the comment block
 # from "# usage:" on) and bench_setup, which set WORKDIR, RAW, CLK_TCK, WL
@@ -201,16 +201,18 @@ ensure_tracefs() {
 
 rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$RAW"; }	# round key metric value
 
-# agg KEY METRIC FUNC  (FUNC: min, med, max, n); "timeout" samples sort
-# last, and make a median "timeout" only if half of them are
+# agg KEY METRIC FUNC  (FUNC: min, med, max, n, timeouts: how many
+# timed out); "timeout" samples sort last, and make a median "timeout"
+# only if half of them are
 agg() {
 	awk -F'\t' -v v="$1" -v m="$2" '$2 == v && $3 == m && $4 != "" { print ($4 == "timeout") ? "inf" : $4 }' "$RAW" |
 	sort -g |
 	awk -v f="$3" '
-		{ x[NR] = $1 }
+		{ x[NR] = $1; if ($1 == "inf") t++ }
 		END {
 			n = NR
 			if (f == "n") { print n; exit }
+			if (f == "timeouts") { print t + 0; exit }
 			if (n == 0) { print ""; exit }
 			if (f == "min") r = x[1]
 			else if (f == "max") r = x[n]
@@ -288,10 +290,10 @@ ratio() {	# a b metric [base]
 	awk -v a="$a" -v b="$b" 'BEGIN { if (a == "" || b == "" || a == "timeout" || b == "timeout" || b + 0 == 0) print "?"; else printf "%.2f", a / b }'
 }
 
-# METRIC (a count) over N, in %: "median / worst round"
-pct_cell() {	# key metric n
-	awk -v d="$(agg "$1" "$2" med)" -v w="$(agg "$1" "$2" min)" -v n="$3" \
-		'BEGIN { if (d == "" || n + 0 == 0) print "?"; else printf "%.2f%% / %.2f%%", 100 * d / n, 100 * w / n }'
+# METRIC (a count) over N, in % with DEC decimals: "median / worst round"
+pct_cell() {	# key metric n [dec]
+	awk -v d="$(agg "$1" "$2" med)" -v w="$(agg "$1" "$2" min)" -v n="$3" -v dec="${4:-2}" \
+		'BEGIN { if (d == "" || n + 0 == 0) print "?"; else printf "%." dec "f%% / %." dec "f%%", 100 * d / n, 100 * w / n }'
 }
 
 # the largest loss a tool reported in a round, "not reported" if never
@@ -550,17 +552,17 @@ start_tracer() {	# out err cmd...
 }
 
 # Wait until the tracer started last is attached: ATTACH_MS from its start
-# (or why not: timeout, died). HOW: open or exec (the first of the probe
+# (or why not: timeout, died), ATTACH_RES (the workload's line). HOW: open or exec (the first of the probe
 # opens or failing execs PREFIX<k>, one every 1 ms, that its output shows:
 # workload attach / attach-exec), err:TEXT or out:TEXT (TEXT in its
 # stderr or stdout).
 wait_attached() {	# how out err prefix
 	local res
 	case $1 in
-	open) res=$("${WL[@]}" attach "$4" "$2" "$T0" "$ATTACH_TIMEOUT_MS" "$TPID"); res=$(kv attach_ms "$res") ;;
-	exec) res=$("${WL[@]}" attach-exec "$4" "$2" "$T0" "$ATTACH_TIMEOUT_MS" "$TPID"); res=$(kv attach_ms "$res") ;;
-	err:*) res=$("${WL[@]}" wait "$3" "${1#err:}" "$T0" "$ATTACH_TIMEOUT_MS" "$TPID"); res=$(kv visible_ms "$res") ;;
-	out:*) res=$("${WL[@]}" wait "$2" "${1#out:}" "$T0" "$ATTACH_TIMEOUT_MS" "$TPID"); res=$(kv visible_ms "$res") ;;
+	open) ATTACH_RES=$("${WL[@]}" attach "$4" "$2" "$T0" "$ATTACH_TIMEOUT_MS" "$TPID"); res=$(kv attach_ms "$ATTACH_RES") ;;
+	exec) ATTACH_RES=$("${WL[@]}" attach-exec "$4" "$2" "$T0" "$ATTACH_TIMEOUT_MS" "$TPID"); res=$(kv attach_ms "$ATTACH_RES") ;;
+	err:*) ATTACH_RES=$("${WL[@]}" wait "$3" "${1#err:}" "$T0" "$ATTACH_TIMEOUT_MS" "$TPID"); res=$(kv visible_ms "$ATTACH_RES") ;;
+	out:*) ATTACH_RES=$("${WL[@]}" wait "$2" "${1#out:}" "$T0" "$ATTACH_TIMEOUT_MS" "$TPID"); res=$(kv visible_ms "$ATTACH_RES") ;;
 	*) die "wait_attached: unknown way '$1'" ;;
 	esac
 	ATTACH_MS=${res:-?}

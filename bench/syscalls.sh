@@ -55,7 +55,6 @@ check_variants none floor-tp floor-raw loupe loupe-raw lt
 
 bench_setup sys "libbpf-tools:[[ -x $LT_OPENSNOOP ]]"
 
-declare -A DESC HOOKS
 RUN=()
 for v in "${VLIST[@]}"; do
 	case $v in
@@ -63,21 +62,22 @@ for v in "${VLIST[@]}"; do
 	floor-tp) DESC[$v]="bench/build/floor -m openat"; HOOKS[$v]="tracepoint syscalls:sys_enter_openat + sys_exit_openat (empty programs)" ;;
 	floor-raw) DESC[$v]="bench/build/floor -m raw"; HOOKS[$v]="raw_tp raw_syscalls:sys_enter + sys_exit (empty programs)" ;;
 	loupe|loupe-raw)
-		[[ -x $LOUPE ]] || { note "$v skipped: $LOUPE not found (run 'make' at the repo root)"; continue; }
+		usable "$v" "$LOUPE" "run 'make' at the repo root" || continue
 		DESC[$v]="${LOUPE#"$ROOT_DIR"/}"
 		[[ $v == loupe-raw ]] && DESC[$v]="LOUPE_FORCE_HOOK=raw_tp ${DESC[$v]}" ;;
 	lt)
-		[[ -x $LT_OPENSNOOP ]] || { note "$v skipped: $LT_OPENSNOOP not found (apt-get install libbpf-tools)"; continue; }
+		usable "$v" "$LT_OPENSNOOP" "apt-get install libbpf-tools" || continue
 		DESC[$v]="$LT_OPENSNOOP" ;;
 	esac
 	RUN+=("$v")
 done
 (( ${#RUN[@]} )) || die "nothing to run"
 
-tracer_cmd() {	# variant -> TCMD
+tracer_cmd() {	# variant -> TCMD, HOW
+	HOW=open	# the first of the probe opens it reports
 	case $1 in
-	floor-tp) TCMD=("$BUILD/floor" -m openat) ;;
-	floor-raw) TCMD=("$BUILD/floor" -m raw) ;;
+	floor-tp) TCMD=("$BUILD/floor" -m openat); HOW=out:attached ;;
+	floor-raw) TCMD=("$BUILD/floor" -m raw); HOW=out:attached ;;
 	loupe) TCMD=("$LOUPE") ;;
 	loupe-raw) TCMD=(env LOUPE_FORCE_HOOK=raw_tp "$LOUPE") ;;
 	lt) TCMD=("$LT_OPENSNOOP") ;;
@@ -101,82 +101,39 @@ TARGET="$WORKDIR/$TARGET_TOKEN"
 
 # ------------------------------------------------------------- measure ---
 
-measure() {	# round variant
-	local r=$1 v=$2 g o del
-	TPID=""
-	if [[ $v == none ]]; then
-		wait_foreign "$r" "$v"
-	else
-		tracer_cmd "$v"
-		if [[ $v == floor-* ]]; then
-			tracer_up "$r" "$v" out:attached "${TCMD[@]}" || return
-		else
-			tracer_up "$r" "$v" open "${TCMD[@]}" || return
-		fi
-	fi
-
-	wl_run "$r" "$v" getppid_ns getppid "$GETPPID"
+run_workloads() {	# round variant
+	local g
+	wl_run "$1" "$2" getppid_ns getppid "$GETPPID"
 	g=$(kv ns_per_call "$WLRES")
-	wl_run "$r" "$v" open_ns run "$TARGET" "$OPS"
-	o=$(kv ns_per_op "$WLRES")
+	wl_run "$1" "$2" open_ns run "$TARGET" "$OPS"
+	log "$(printf '  %-10s getppid %s ns, open+close %s ns' "$2" "$g" "$(kv ns_per_op "$WLRES")")"
+}
 
-	if [[ -n $TPID ]]; then
-		check_foreign "$r" "$v" "$TPID"
-		# a loupe release child may still be detaching: the next
-		# measurement waits for it (foreign tracers are waited for)
-		tracer_down "$r" "$v"
-		if [[ $v != floor-* ]]; then
-			del=$(grep -cF -- "$TARGET_TOKEN" "$OUT")
-			rec "$r" "$v" delivered "$del"
-			rec "$r" "$v" lost "$(reported_lost "$ERR")"
-			note_loupe_lost "$r" "$v" "$ERR"
-		fi
-		(( KEEP )) || rm -f "$OUT" "$ERR"
-	else
-		check_foreign "$r" "$v"
-	fi
-	log "$(printf '  %-10s getppid %s ns, open+close %s ns%s' "$v" "$g" "$o" "${del:+, delivered $del/$OPS}")"
+count_output() {	# round variant
+	[[ $2 == floor-* ]] && return
+	rec_delivery "$1" "$2" "$(grep -cF -- "$TARGET_TOKEN" "$OUT")"
 }
 
 # ------------------------------------------------------------------ run ---
 
 LOUPE_VERSION=$("$LOUPE" -V 2>/dev/null | head -1)
-LOUPE_SUM=$(sum_of "$LOUPE")
+watch_binaries "$LOUPE"
 for v in "${RUN[@]}"; do
 	[[ $v == loupe* ]] && { tracer_cmd "$v"; HOOKS[$v]="$(loupe_hooks "${TCMD[@]}") (its -v)"; }
 done
-[[ " ${RUN[*]} " == *" lt "* ]] && HOOKS[lt]="tracepoint syscalls:sys_enter_openat + sys_exit_openat (libbpf-tools 0.26)"
+have lt && HOOKS[lt]="tracepoint syscalls:sys_enter_openat + sys_exit_openat (libbpf-tools 0.26)"
 HOOKS[none]="—"
 log "syscalls benchmark: $ROUNDS rounds x ($GETPPID getppid + $OPS open+close), variants: ${RUN[*]}; $PIN_DESC"
 log "work directory: $WORKDIR"
 
-for (( r = 1; r <= ROUNDS; r++ )); do
-	log "round $r/$ROUNDS"
-	for v in $(rotated "$r" "${RUN[@]}"); do measure "$r" "$v"; done
-done
+run_rounds
 bench_done
-[[ $(sum_of "$LOUPE") == "$LOUPE_SUM" ]] ||
-	note "$LOUPE changed during the run: rounds measured different builds"
 
 # -------------------------------------------------------------- summary ---
 
-TABLE=$(
-	echo "| variant | hooks | ns per getppid (min / median) | added | ns per open+close (min / median) | added | delivered (median / worst round) | lost, as reported (max) |"
-	echo "|---|---|---:|---:|---:|---:|---:|---:|"
-	for v in "${RUN[@]}"; do
-		if [[ $v == none ]]; then
-			ad1="—"; ad2="—"; del="—"; lost="—"
-		else
-			ad1=$(added "$v" none getppid_ns 1); ad2=$(added "$v" none open_ns)
-			if [[ $v == floor-* ]]; then
-				del="—"; lost="—"
-			else
-				del=$(pct_cell "$v" delivered "$OPS"); lost=$(lost_cell "$v")
-			fi
-		fi
-		echo "| $(name_of "$v") | ${HOOKS[$v]:-?} | $(minmed "$v" getppid_ns 1) | $ad1 | $(minmed "$v" open_ns) | $ad2 | $del | $lost |"
-	done
-)
+TABLE=$(cost_table "ns per getppid (min / median)|mm|getppid_ns|1" "added|add|getppid_ns|1" \
+	"ns per open+close (min / median)|mm|open_ns" "added|add|open_ns" \
+	"delivered (median / worst round)|pct|delivered|$OPS" "lost, as reported (max)|lost")
 
 RATIOS=""
 if have none && have loupe && have lt; then
@@ -190,23 +147,11 @@ fi
 
 LOUPE_REV=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo "?")
 
-REPORT=$(
-	report_head "syscalls benchmark" \
-		"workload per round and variant: $(fmt "$GETPPID") getppid (the raw syscall), then $(fmt "$OPS") openat+close of one existing file, each timed inside the workload (CLOCK_MONOTONIC around the loop); tracers' output into a file" \
-		"loupe: ${LOUPE_VERSION:-version ?} (${LOUPE#"$ROOT_DIR"/}, sha256 ${LOUPE_SUM}…, repo at $LOUPE_REV); libbpf-tools $(version_of libbpf-tools); libbpf $(version_of libbpf1)" \
-		"commands: $(for v in "${RUN[@]}"; do [[ $v == none ]] || echo "${DESC[$v]}"; done | { mapfile -t c; code_list "${c[@]}"; })"
-	echo
-	echo "$TABLE"
-	echo
-	echo "$RATIOS"
-	echo
-	echo "Added: (variant − no tracer) of the per-round minimum and of the median. getppid is traced by none of them: what it pays is the price of the hook on every syscall. Delivered: lines naming the workload's file in the tracer's output ÷ $(fmt "$OPS"). Lost: what the tool itself reports (loupe: its stderr line \`E events, N lost (...)\`, whose reasons are in the notes; libbpf-tools: its \`Lost N events on CPU\` lines); \"not reported\": no such line."
-	report_notes
-	echo
-	echo "## Per round"
-	echo
-	echo "(load: the 1-minute load average before the getppid loop)"
-	echo
-	round_table ns/getppid:getppid_ns ns/open+close:open_ns delivered:delivered lost:lost load:load
-)
+EXPLAIN="Added: (variant − no tracer) of the per-round minimum and of the median. getppid is traced by none of them: what it pays is the price of the hook on every syscall. Delivered: lines naming the workload's file in the tracer's output ÷ $(fmt "$OPS"). Lost: what the tool itself reports (loupe: its stderr line \`E events, N lost (...)\`, whose reasons are in the notes; libbpf-tools: its \`Lost N events on CPU\` lines); \"not reported\": no such line."
+ROUND_SPECS=(ns/getppid:getppid_ns ns/open+close:open_ns delivered:delivered lost:lost load:load)
+LOAD_WHEN="before the getppid loop"
+REPORT=$(cost_report "syscalls benchmark" \
+	"workload per round and variant: $(fmt "$GETPPID") getppid (the raw syscall), then $(fmt "$OPS") openat+close of one existing file, each timed inside the workload (CLOCK_MONOTONIC around the loop); tracers' output into a file" \
+	"loupe: ${LOUPE_VERSION:-version ?} (${LOUPE#"$ROOT_DIR"/}, sha256 ${WATCHED_SUM}…, repo at $LOUPE_REV); libbpf-tools $(version_of libbpf-tools); libbpf $(version_of libbpf1)" \
+	"$(commands_item)")
 write_report syscalls

@@ -85,7 +85,7 @@ def test_syscall_events_named_after_the_implementation():
     if os.uname().machine != "x86_64":
         raise Skip("x86-64 syscall numbers")
     libc = ctypes.CDLL(None, use_errno=True)
-    buf = ctypes.create_string_buffer(256)
+    buf = ctypes.create_string_buffer(4096)  # struct stat, struct new_utsname (390)
     tr = Tracer(T, "-j", "-p", str(os.getpid()), "t:syscalls:sys_enter_newfstat",
                 "t:syscalls:sys_exit_newuname")
     for _ in range(K):

@@ -17,8 +17,8 @@ import subprocess
 import threading
 import time
 
-from lib import (REPO, Skip, check, eq, expect_usage_error, loop_device, on_cleanup, tmpdir,
-                 tool_path, wait_for, workload)
+from lib import (REPO, Skip, check, eq, expect_usage_error, loop_device, on_cleanup, slow,
+                 tmpdir, tool_path, wait_for, workload)
 from test_man_examples import have_kprobes, unroff
 
 TABLE = os.path.join(REPO, "doc", "compat.tsv")
@@ -192,10 +192,12 @@ def run_row(env, line, need, out_of=None):
         with open(err, encoding="utf-8", errors="replace") as f:
             return f.read()
 
-    ready = wait_for(lambda: p.poll() is not None or "Tracing" in errtext(), timeout=30)
+    # a hang catcher: 8 commands at once, single kprobes on 6.1 under TCG
+    limit = 30 * slow()
+    ready = wait_for(lambda: p.poll() is not None or "Tracing" in errtext(), timeout=limit)
     if not ready:
         p.kill()
-        return f"not attached within 30 s: {errtext()!r}"
+        return f"not attached within {limit:.0f} s: {errtext()!r}"
     if p.poll() is None:
         time.sleep(RUN_FOR)
         p.send_signal(signal.SIGINT)
